@@ -1,0 +1,2 @@
+/** The jbuild Maven goals (build, push, check, save). Filled by the Maven plugin issue. */
+package dev.jbuild.maven;
