@@ -1,0 +1,108 @@
+package dev.jbuild.build.registry;
+
+import com.google.cloud.tools.jib.http.FailoverHttpClient;
+import dev.jbuild.build.event.BuildListener;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Opens {@link Registry} connections with the user's options: which registries may use plain
+ * HTTP, where credentials are, which mirrors to try for pulls, how to retry.
+ *
+ * <p>Transport, as Docker decides it: a registry named with {@code --insecure-registry} may use
+ * unverified TLS or plain HTTP; localhost and the loopback addresses may use plain HTTP when
+ * they do not speak TLS, but a TLS certificate they present is still verified; every other
+ * registry needs verified TLS.
+ */
+public final class Registries {
+
+  private final RegistryOptions options;
+  private final BuildListener listener;
+
+  public Registries(RegistryOptions options, BuildListener listener) {
+    this.options = options;
+    this.listener = listener;
+  }
+
+  public RegistryOptions options() {
+    return options;
+  }
+
+  /** A connection to the reference's repository with pull access, on the registry itself. */
+  public Registry openForPull(ImageReference ref) {
+    return open(ref.registry(), ref.repository(), false);
+  }
+
+  /**
+   * A connection for pulling that tries the registry's mirrors first and falls back to the
+   * registry itself, announcing each fallback as a warning event.
+   */
+  public Registry openMirrored(ImageReference ref) {
+    List<String> mirrors = options.mirrors().getOrDefault(ref.registry(), List.of());
+    if (mirrors.isEmpty()) {
+      return openForPull(ref);
+    }
+    List<FallbackRegistry.Candidate> candidates = new ArrayList<>();
+    for (String mirror : mirrors) {
+      candidates.add(
+          new FallbackRegistry.Candidate(
+              mirror + "/" + ref.repository(), () -> open(mirror, ref.repository(), false)));
+    }
+    candidates.add(
+        new FallbackRegistry.Candidate(ref.name(), () -> open(ref.registry(), ref.repository(), false)));
+    return new FallbackRegistry(ref.name(), candidates, listener);
+  }
+
+  /** A connection to the reference's repository with push (and pull) access. */
+  public Registry openForPush(ImageReference ref) {
+    return open(ref.registry(), ref.repository(), true);
+  }
+
+  private Registry open(String registry, String repository, boolean push) {
+    String apiHost =
+        registry.equals(ImageReference.DOCKER_HUB) ? ImageReference.DOCKER_HUB_API_HOST : registry;
+    FailoverHttpClient http = JibAccess.httpClient(insecure(registry, apiHost, repository), log -> {});
+    Credentials.Lookup credentials = options.credentials().lookup(registry);
+    return new JibRegistry(
+        registry,
+        apiHost,
+        repository,
+        push,
+        credentials,
+        options.credentials().files(),
+        http,
+        options.retry(),
+        listener);
+  }
+
+  /** Whether Jib may fall back to unverified TLS and plain HTTP for this registry. */
+  private boolean insecure(String registry, String apiHost, String repository) {
+    if (options.isInsecure(registry)) {
+      return true;
+    }
+    if (!RegistryOptions.isLoopback(registry)) {
+      return false;
+    }
+    String host = RegistryOptions.hostOf(apiHost);
+    int port = apiHost.length() > host.length() ? Integer.parseInt(apiHost.substring(host.length() + 1)) : 443;
+    TlsProbe.Result probe = TlsProbe.probe(host, port);
+    switch (probe.outcome()) {
+      case UNTRUSTED:
+        throw new RegistryException(
+            registry,
+            repository,
+            0,
+            "TLS with registry " + registry + " failed (" + probe.detail() + "): its certificate"
+                + " is not trusted; if you trust this registry, pass --insecure-registry "
+                + registry);
+      case TRUSTED:
+        return false;
+      case PLAIN:
+      case UNREACHABLE:
+      default:
+        // plain HTTP is what Docker allows here; an unreachable registry fails on the first
+        // request with a message that names it
+        return true;
+    }
+  }
+}
