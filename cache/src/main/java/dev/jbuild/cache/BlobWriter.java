@@ -1,0 +1,141 @@
+package dev.jbuild.cache;
+
+import dev.jbuild.oci.Digest;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+
+/**
+ * A blob being written: bytes go to a temporary file under {@code tmp/} while their sha256 is
+ * computed; {@link #commit()} fsyncs, checks the expected digest if one was given, and renames
+ * the file to {@code blobs/sha256/<hex>} (an existing blob wins). {@link #close()} without
+ * commit deletes the temporary file: a failed write leaves nothing.
+ */
+public final class BlobWriter extends OutputStream {
+
+  private static final int BUFFER = 128 * 1024;
+
+  private final BlobStore store;
+  private final Path temp;
+  private final FileChannel channel;
+  private final Digest expected;
+  private final MessageDigest sha256 = Digest.newSha256();
+  private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
+  private long size;
+  private boolean finished;
+  private StoredBlob result;
+
+  BlobWriter(BlobStore store, Path temp, FileChannel channel, Digest expected) {
+    this.store = store;
+    this.temp = temp;
+    this.channel = channel;
+    this.expected = expected;
+  }
+
+  @Override
+  public void write(int b) throws IOException {
+    ensureOpen();
+    if (!buffer.hasRemaining()) {
+      drain();
+    }
+    buffer.put((byte) b);
+    sha256.update((byte) b);
+    size++;
+  }
+
+  @Override
+  public void write(byte[] b, int off, int len) throws IOException {
+    ensureOpen();
+    sha256.update(b, off, len);
+    size += len;
+    while (len > 0) {
+      if (!buffer.hasRemaining()) {
+        drain();
+      }
+      int n = Math.min(len, buffer.remaining());
+      buffer.put(b, off, n);
+      off += n;
+      len -= n;
+    }
+  }
+
+  private void drain() throws IOException {
+    buffer.flip();
+    while (buffer.hasRemaining()) {
+      channel.write(buffer);
+    }
+    buffer.clear();
+  }
+
+  private void ensureOpen() throws IOException {
+    if (finished) {
+      throw new IOException("blob writer is closed");
+    }
+  }
+
+  /** Bytes written so far. */
+  public long size() {
+    return size;
+  }
+
+  /**
+   * Makes the blob durable and visible. Throws {@link CacheException} if the content does not
+   * match the expected digest (nothing is stored then).
+   */
+  public StoredBlob commit() {
+    if (result != null) {
+      return result;
+    }
+    if (finished) {
+      throw new IllegalStateException("blob writer was closed without commit");
+    }
+    Digest actual = Digest.sha256(sha256.digest());
+    try {
+      drain();
+      channel.force(true);
+      channel.close();
+      finished = true;
+      if (expected != null && !expected.equals(actual)) {
+        Files.deleteIfExists(temp);
+        throw new CacheException("content for blob " + expected + " hashes to " + actual
+            + " (" + size + " bytes): the source delivered different bytes; nothing was stored."
+            + " Retry; if it persists, the source is corrupted.", store.path(expected));
+      }
+      Path target = store.path(actual);
+      Files.createDirectories(target.getParent());
+      if (!AtomicFile.moveKeepingExisting(temp, target)) {
+        store.touch(target);
+      }
+      AtomicFile.fsyncDirectory(target.getParent());
+      result = new StoredBlob(actual, size);
+      return result;
+    } catch (IOException e) {
+      close();
+      throw new CacheException("cannot store blob " + actual + " in " + store.root() + ": "
+          + e.getMessage() + ". Check free space and permissions.", temp, e);
+    }
+  }
+
+  /** Abandons the write unless committed. */
+  @Override
+  public void close() {
+    if (result != null) {
+      return;
+    }
+    finished = true;
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // deleted next
+    }
+    try {
+      Files.deleteIfExists(temp);
+    } catch (IOException ignored) {
+      // prune removes stale temp files
+    }
+  }
+}
