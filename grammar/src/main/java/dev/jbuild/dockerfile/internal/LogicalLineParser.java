@@ -1,0 +1,428 @@
+package dev.jbuild.dockerfile.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicReference;
+import org.antlr.v4.runtime.BailErrorStrategy;
+import org.antlr.v4.runtime.CharStreams;
+import org.antlr.v4.runtime.CommonTokenStream;
+import org.antlr.v4.runtime.Token;
+import org.antlr.v4.runtime.atn.PredictionMode;
+import org.antlr.v4.runtime.misc.ParseCancellationException;
+import org.antlr.v4.runtime.tree.ParseTree;
+import org.antlr.v4.runtime.tree.TerminalNode;
+
+/**
+ * Splits one logical line into keyword, flags and arguments the way BuildKit's
+ * {@code newNodeFromLine} does (spec §1.4, §1.5), with the ANTLR lexer modes and parser rules of
+ * {@code InstructionLexer}/{@code InstructionParser}. One instance per parse; not thread-safe.
+ */
+final class LogicalLineParser {
+
+  static final String NOT_STRING_ARRAY =
+      "when using JSON array syntax, arrays must be comprised of strings only";
+
+  /** encoding/json's maxNestingDepth: deeper input is a syntax error there. */
+  private static final int MAX_JSON_DEPTH = 10_000;
+
+  /** Past this depth the recursive-descent JSON rule runs on a thread with a large stack. */
+  private static final int DEEP_JSON = 200;
+
+  private final char escape;
+  private final InstructionLexer lexer;
+  private final InstructionParser parser;
+
+  LogicalLineParser(char escape) {
+    this.escape = escape;
+    this.lexer = new InstructionLexer(CharStreams.fromString(""));
+    lexer.removeErrorListeners();
+    this.parser = new InstructionParser(new CommonTokenStream(lexer));
+    parser.removeErrorListeners();
+    parser.setErrorHandler(new BailErrorStrategy());
+    parser.getInterpreter().setPredictionMode(PredictionMode.SLL);
+  }
+
+  /** BuildKit's {@code newNodeFromLine}. */
+  LineNode parse(String line) throws LineSyntaxException {
+    // splitCommand: keyword up to the first [\t\v\f\r ] run of the trimmed line
+    String trimmed = GoStrings.trimSpace(line);
+    int cut = 0;
+    while (cut < trimmed.length() && !isAsciiBlank(trimmed.charAt(cut))) {
+      cut++;
+    }
+    String keyword = trimmed.substring(0, cut);
+    List<String> flags = List.of();
+    String rest = "";
+    if (cut < trimmed.length()) {
+      int from = cut;
+      while (from < trimmed.length() && isAsciiBlank(trimmed.charAt(from))) {
+        from++;
+      }
+      List<String> collected = new ArrayList<>();
+      rest = GoStrings.trimSpace(extractFlags(trimmed.substring(from), collected));
+      flags = collected;
+    }
+    switch (keyword.toLowerCase(Locale.ROOT)) {
+      case "add":
+      case "copy":
+      case "volume":
+        return maybeJsonToList(keyword, line, flags, rest);
+      case "run":
+      case "cmd":
+      case "entrypoint":
+      case "shell":
+        return maybeJson(keyword, line, flags, rest, List.of());
+      case "from":
+      case "expose":
+        return new LineNode(keyword, line, flags, whitespaceDelimited(rest), false, null);
+      case "user":
+      case "workdir":
+      case "stopsignal":
+      case "maintainer":
+        return new LineNode(keyword, line, flags, rest.isEmpty() ? List.of() : List.of(rest),
+            false, null);
+      case "env":
+        return new LineNode(keyword, line, flags, nameVal(rest, "ENV"), false, null);
+      case "label":
+        return new LineNode(keyword, line, flags, nameVal(rest, "LABEL"), false, null);
+      case "arg":
+        return new LineNode(keyword, line, flags, words(rest), false, null);
+      case "healthcheck":
+        return healthcheck(keyword, line, flags, rest);
+      case "onbuild":
+        return new LineNode(keyword, line, flags, List.of(), false,
+            rest.isEmpty() ? null : parse(rest));
+      default:
+        // parseIgnore: BuildKit keeps one empty argument node
+        return new LineNode(keyword, line, flags, List.of(""), false, null);
+    }
+  }
+
+  /** The regexp class {@code [\t\v\f\r ]} BuildKit splits on. */
+  static boolean isAsciiBlank(char c) {
+    return c == ' ' || c == '\t' || c == 0x0B || c == '\f' || c == '\r';
+  }
+
+  // ---- extractBuilderFlags -----------------------------------------------------------------
+
+  /** Collects the leading flags; returns the remaining text (untrimmed). */
+  private String extractFlags(String text, List<String> flags) {
+    // fast path: BuildKit stops at the first word that does not start with "--"
+    int i = 0;
+    while (i < text.length() && text.charAt(i) < 0x80 && GoStrings.isSpace(text.charAt(i))) {
+      i++;
+    }
+    if (!text.startsWith("--", i)) {
+      return text.substring(i);
+    }
+    String bytes = GoStrings.toByteView(text);
+    lexer.setInputStream(CharStreams.fromString(bytes));
+    StringBuilder word = new StringBuilder();
+    Token t = lexer.nextToken();
+    while (true) {
+      switch (t.getType()) {
+        case Token.EOF:
+          return "";
+        case InstructionLexer.FLAG_SPACE:
+          t = lexer.nextToken();
+          continue;
+        case InstructionLexer.FLAG_START:
+          word.setLength(0);
+          word.append("--");
+          t = lexer.nextToken();
+          while (t.getType() != Token.EOF && t.getType() != InstructionLexer.FLAG_SPACE) {
+            appendFlagPart(word, t);
+            t = lexer.nextToken();
+          }
+          if (word.length() == 2 && word.charAt(1) == '-') {
+            // a bare "--" ends the flags and is dropped
+            return t.getType() == Token.EOF
+                ? ""
+                : GoStrings.fromByteView(bytes.substring(t.getStartIndex()));
+          }
+          // Go appends each byte as a rune: the byte view is exactly what BuildKit keeps
+          flags.add(word.toString());
+          continue;
+        default:
+          return GoStrings.fromByteView(bytes.substring(t.getStartIndex()));
+      }
+    }
+  }
+
+  private static void appendFlagPart(StringBuilder word, Token t) {
+    String s = t.getText();
+    switch (t.getType()) {
+      case InstructionLexer.F_PLAIN:
+      case InstructionLexer.FDQ_TEXT:
+      case InstructionLexer.FSQ_TEXT:
+        word.append(s);
+        break;
+      case InstructionLexer.F_ESC:
+      case InstructionLexer.FDQ_ESC:
+      case InstructionLexer.FSQ_ESC:
+        word.append(s.charAt(1));
+        break;
+      default:
+        // quotes and a lone trailing escape are removed
+        break;
+    }
+  }
+
+  // ---- parseWords and friends ---------------------------------------------------------------
+
+  /** parseWords: quote-aware words, quotes and escapes kept. */
+  List<String> words(String rest) {
+    if (rest.isEmpty()) {
+      return List.of();
+    }
+    boolean backtick = escape == '`';
+    String input = backtick ? swapEscape(rest) : rest;
+    lexer.setInputStream(CharStreams.fromString(input));
+    lexer.mode(InstructionLexer.WORDS);
+    parser.setTokenStream(new CommonTokenStream(lexer));
+    InstructionParser.WordsContext ctx;
+    try {
+      ctx = parser.words();
+    } catch (ParseCancellationException e) {
+      throw new IllegalStateException("word grammar rejected " + GoStrings.quote(rest), e);
+    }
+    List<String> out = new ArrayList<>(ctx.word().size());
+    StringBuilder sb = new StringBuilder();
+    for (InstructionParser.WordContext w : ctx.word()) {
+      sb.setLength(0);
+      appendKept(sb, w);
+      if (sb.length() > 0) {
+        String value = sb.toString();
+        out.add(backtick ? swapEscape(value) : value);
+      }
+    }
+    return out;
+  }
+
+  /** Every terminal's text except a lone trailing escape. */
+  private static void appendKept(StringBuilder sb, ParseTree tree) {
+    if (tree instanceof TerminalNode) {
+      int type = ((TerminalNode) tree).getSymbol().getType();
+      if (type != InstructionLexer.W_LONE_ESC && type != InstructionLexer.WDQ_LONE_ESC) {
+        sb.append(tree.getText());
+      }
+      return;
+    }
+    for (int i = 0; i < tree.getChildCount(); i++) {
+      appendKept(sb, tree.getChild(i));
+    }
+  }
+
+  /** Swaps \ and `, so the grammar can always treat the backslash as the escape. */
+  private static String swapEscape(String s) {
+    if (s.indexOf('\\') < 0 && s.indexOf('`') < 0) {
+      return s;
+    }
+    char[] c = s.toCharArray();
+    for (int i = 0; i < c.length; i++) {
+      if (c[i] == '\\') {
+        c[i] = '`';
+      } else if (c[i] == '`') {
+        c[i] = '\\';
+      }
+    }
+    return new String(c);
+  }
+
+  /** parseNameVal (ENV, LABEL): key, value, separator triples. */
+  private List<String> nameVal(String rest, String key) throws LineSyntaxException {
+    List<String> words = words(rest);
+    if (words.isEmpty()) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    if (words.get(0).indexOf('=') < 0) {
+      // legacy form: the key, then the raw rest of the line
+      String[] parts = splitAsciiBlank(rest, 2);
+      if (parts.length < 2) {
+        throw new LineSyntaxException(key + " must have two arguments");
+      }
+      out.add(parts[0]);
+      out.add(parts[1]);
+      out.add("");
+      return out;
+    }
+    for (String word : words) {
+      int eq = word.indexOf('=');
+      if (eq < 0) {
+        throw new LineSyntaxException("Syntax error - can't find = in " + GoStrings.quote(word)
+            + ". Must be of the form: name=value");
+      }
+      out.add(word.substring(0, eq));
+      out.add(word.substring(eq + 1));
+      out.add("=");
+    }
+    return out;
+  }
+
+  /** parseStringsWhitespaceDelimited. */
+  private static List<String> whitespaceDelimited(String rest) {
+    if (rest.isEmpty()) {
+      return List.of();
+    }
+    return List.of(splitAsciiBlank(rest, -1));
+  }
+
+  /** Go's {@code regexp.MustCompile(`[\t\v\f\r ]+`).Split(s, n)}. */
+  static String[] splitAsciiBlank(String s, int n) {
+    List<String> parts = new ArrayList<>();
+    int start = 0;
+    int i = 0;
+    while (i < s.length()) {
+      if (isAsciiBlank(s.charAt(i)) && (n < 0 || parts.size() < n - 1)) {
+        int end = i;
+        while (i < s.length() && isAsciiBlank(s.charAt(i))) {
+          i++;
+        }
+        parts.add(s.substring(start, end));
+        start = i;
+      } else {
+        i++;
+      }
+    }
+    parts.add(s.substring(start));
+    return parts.toArray(new String[0]);
+  }
+
+  /** parseHealthConfig: the type word, then the command like RUN. */
+  private LineNode healthcheck(String keyword, String line, List<String> flags, String rest)
+      throws LineSyntaxException {
+    // BuildKit finds the first word by testing single bytes with unicode.IsSpace
+    String bytes = GoStrings.toByteView(rest);
+    int sep = 0;
+    while (sep < bytes.length() && !GoStrings.isSpace(bytes.charAt(sep))) {
+      sep++;
+    }
+    int next = sep;
+    while (next < bytes.length() && GoStrings.isSpace(bytes.charAt(next))) {
+      next++;
+    }
+    if (sep == 0) {
+      return new LineNode(keyword, line, flags, List.of(), false, null);
+    }
+    String type = GoStrings.fromByteView(bytes.substring(0, sep));
+    return maybeJson(keyword, line, flags, GoStrings.fromByteView(bytes.substring(next)),
+        List.of(type));
+  }
+
+  // ---- JSON --------------------------------------------------------------------------------
+
+  /** parseMaybeJSON: exec form, or the whole rest as one shell-form string. */
+  private LineNode maybeJson(
+      String keyword, String line, List<String> flags, String rest, List<String> before)
+      throws LineSyntaxException {
+    List<String> args = new ArrayList<>(before);
+    if (rest.isEmpty()) {
+      return new LineNode(keyword, line, flags, args, false, null);
+    }
+    List<String> json = json(rest);
+    if (json != null) {
+      args.addAll(json);
+      return new LineNode(keyword, line, flags, args, true, null);
+    }
+    args.add(rest);
+    return new LineNode(keyword, line, flags, args, false, null);
+  }
+
+  /** parseMaybeJSONToList: exec form, or a whitespace split. */
+  private LineNode maybeJsonToList(String keyword, String line, List<String> flags, String rest)
+      throws LineSyntaxException {
+    List<String> json = json(rest);
+    if (json != null) {
+      return new LineNode(keyword, line, flags, json, true, null);
+    }
+    return new LineNode(keyword, line, flags, whitespaceDelimited(rest), false, null);
+  }
+
+  /**
+   * parseJSON: the strings of a JSON array of strings; null when the text is not a JSON array
+   * (shell form follows); an error when it is one but holds something else than strings.
+   */
+  List<String> json(String rest) throws LineSyntaxException {
+    String text = GoStrings.trimLeftSpace(rest);
+    if (!text.startsWith("[")) {
+      return null;
+    }
+    int depth = jsonDepth(text);
+    if (depth > MAX_JSON_DEPTH) {
+      return null;
+    }
+    lexer.setInputStream(CharStreams.fromString(text));
+    lexer.mode(InstructionLexer.JSON);
+    parser.setTokenStream(new CommonTokenStream(lexer));
+    InstructionParser.JsonArrayContext array =
+        depth > DEEP_JSON ? jsonArrayOnLargeStack() : jsonArray();
+    if (array == null) {
+      return null;
+    }
+    List<String> out = new ArrayList<>(array.jsonValue().size());
+    for (InstructionParser.JsonValueContext v : array.jsonValue()) {
+      TerminalNode s = v.J_STRING();
+      if (s == null) {
+        throw new LineSyntaxException(NOT_STRING_ARRAY);
+      }
+      out.add(JsonStrings.unquote(s.getText()));
+    }
+    return out;
+  }
+
+  private InstructionParser.JsonArrayContext jsonArray() {
+    try {
+      return parser.jsonArray();
+    } catch (ParseCancellationException e) {
+      return null;
+    }
+  }
+
+  private InstructionParser.JsonArrayContext jsonArrayOnLargeStack() {
+    AtomicReference<InstructionParser.JsonArrayContext> result = new AtomicReference<>();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread t = new Thread(null, () -> {
+      try {
+        result.set(jsonArray());
+      } catch (Throwable e) {
+        failure.set(e);
+      }
+    }, "jbuild-deep-json", 512L << 20);
+    t.start();
+    try {
+      t.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while parsing a deeply nested JSON array", e);
+    }
+    if (failure.get() != null) {
+      throw new IllegalStateException("JSON array parse failed", failure.get());
+    }
+    return result.get();
+  }
+
+  /** Maximum bracket depth of the first JSON value in {@code text} (strings skipped). */
+  private static int jsonDepth(String text) {
+    int depth = 0;
+    int max = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '"') {
+        for (i++; i < text.length() && text.charAt(i) != '"'; i++) {
+          if (text.charAt(i) == '\\') {
+            i++;
+          }
+        }
+      } else if (c == '[' || c == '{') {
+        max = Math.max(max, ++depth);
+      } else if (c == ']' || c == '}') {
+        if (--depth <= 0) {
+          break;
+        }
+      }
+    }
+    return max;
+  }
+}
