@@ -1,0 +1,107 @@
+package dev.jbuild.layer;
+
+import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
+import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
+import dev.jbuild.oci.MediaTypes;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.zip.Deflater;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+
+/** How a layer blob is compressed, with its OCI media type and stream codecs. */
+public enum Compression {
+  NONE(MediaTypes.OCI_LAYER, 0),
+  GZIP(MediaTypes.OCI_LAYER_GZIP, 6),
+  ZSTD(MediaTypes.OCI_LAYER_ZSTD, 3);
+
+  private static final int GZIP_BUFFER = 256 * 1024;
+
+  private final String mediaType;
+  private final int defaultLevel;
+
+  Compression(String mediaType, int defaultLevel) {
+    this.mediaType = mediaType;
+    this.defaultLevel = defaultLevel;
+  }
+
+  /** The OCI layer media type of a blob compressed this way. */
+  public String mediaType() {
+    return mediaType;
+  }
+
+  /** gzip 6 (as {@code gzip} and Docker), zstd 3 (as {@code zstd} and BuildKit). */
+  public int defaultLevel() {
+    return defaultLevel;
+  }
+
+  /** The compression a layer media type names (OCI and Docker types), or empty. */
+  public static java.util.Optional<Compression> ofMediaType(String mediaType) {
+    if (mediaType == null) {
+      return java.util.Optional.empty();
+    }
+    if (mediaType.endsWith("+gzip") || mediaType.endsWith(".tar.gzip")) {
+      return java.util.Optional.of(GZIP);
+    }
+    if (mediaType.endsWith("+zstd") || mediaType.endsWith(".tar.zstd")) {
+      return java.util.Optional.of(ZSTD);
+    }
+    if (mediaType.endsWith(".tar") || mediaType.endsWith(".diff.tar")) {
+      return java.util.Optional.of(NONE);
+    }
+    return java.util.Optional.empty();
+  }
+
+  /** The compression a blob starts with: gzip and zstd by magic bytes, anything else NONE. */
+  public static Compression detect(byte[] head, int length) {
+    if (length >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b) {
+      return GZIP;
+    }
+    if (length >= 4 && (head[0] & 0xff) == 0x28 && (head[1] & 0xff) == 0xb5
+        && (head[2] & 0xff) == 0x2f && (head[3] & 0xff) == 0xfd) {
+      return ZSTD;
+    }
+    return NONE;
+  }
+
+  /** Wraps a blob stream so that it reads as the plain tar, whatever its compression. */
+  public static InputStream decompressed(InputStream blob) throws IOException {
+    BufferedInputStream in = new BufferedInputStream(blob, 64 * 1024);
+    in.mark(4);
+    byte[] head = in.readNBytes(4);
+    in.reset();
+    switch (detect(head, head.length)) {
+      case GZIP:
+        return new GZIPInputStream(in, 64 * 1024);
+      case ZSTD:
+        return new BufferedInputStream(new ZstdInputStreamNoFinalizer(in), 128 * 1024);
+      default:
+        return in;
+    }
+  }
+
+  /** A compressing stream at {@code level}; closing it finishes the frame and closes {@code out}. */
+  OutputStream compressor(OutputStream out, int level) throws IOException {
+    switch (this) {
+      case GZIP:
+        return new LeveledGzip(out, level);
+      case ZSTD:
+        return new ZstdOutputStreamNoFinalizer(out, level).setChecksum(true);
+      default:
+        return out;
+    }
+  }
+
+  /** GZIPOutputStream with a settable level and a large buffer (fewer JNI crossings). */
+  private static final class LeveledGzip extends GZIPOutputStream {
+    LeveledGzip(OutputStream out, int level) throws IOException {
+      super(out, GZIP_BUFFER);
+      if (level < Deflater.NO_COMPRESSION || level > Deflater.BEST_COMPRESSION) {
+        throw new IllegalArgumentException("gzip level must be 0..9, not " + level);
+      }
+      def.setLevel(level);
+    }
+  }
+}

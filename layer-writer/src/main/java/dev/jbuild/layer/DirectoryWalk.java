@@ -1,0 +1,164 @@
+package dev.jbuild.layer;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Walks a directory (an overlayfs upper dir, normally) depth-first in layer order and turns
+ * each file into a {@link LayerEntry}: lstat through {@code unix:*} attributes, xattrs through
+ * {@link Posix}, hard links by (dev, inode), whiteouts and opaque markers converted.
+ */
+final class DirectoryWalk {
+  private static final String ATTRS = "unix:mode,ino,dev,rdev,nlink,uid,gid,size,lastModifiedTime";
+
+  private final Path root;
+  private final boolean overlayUpper;
+  private final Map<List<Object>, String> inodes = new HashMap<>();
+
+  DirectoryWalk(Path root, boolean overlayUpper) {
+    this.root = root;
+    this.overlayUpper = overlayUpper;
+  }
+
+  void walk(LayerWriter.Sink sink) throws IOException {
+    walkChildren(root, "", opaque(root), sink);
+  }
+
+  private void walkChildren(Path dir, String rel, boolean dirIsOpaque, LayerWriter.Sink sink)
+      throws IOException {
+    List<String> names = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path p : ds) {
+        names.add(p.getFileName().toString());
+      }
+    }
+    names.sort(LayerPaths::compareName);
+    if (dirIsOpaque) {
+      // The marker carries fixed metadata and the directory's mtime, so that applying the layer
+      // as an overlay lower dir and writing that dir again gives the same bytes.
+      sink.add(LayerEntry.file(LayerPaths.join(rel, Whiteouts.OPAQUE), 0, 0, Content.EMPTY)
+          .withMtime(Files.getLastModifiedTime(dir, LinkOption.NOFOLLOW_LINKS).toInstant()));
+    }
+    for (String name : names) {
+      Path p = dir.resolve(name);
+      String path = LayerPaths.join(rel, name);
+      if (overlayUpper && name.startsWith(Whiteouts.PREFIX)) {
+        throw new IOException("\"" + path + "\" in " + root + " starts with " + Whiteouts.PREFIX
+            + ", which a layer cannot hold (it would read as a whiteout)");
+      }
+      Map<String, Object> a = Files.readAttributes(p, ATTRS, LinkOption.NOFOLLOW_LINKS);
+      int mode = (Integer) a.get("mode");
+      int fmt = mode & Posix.S_IFMT;
+      long uid = ((Number) a.get("uid")).longValue() & 0xffffffffL;
+      long gid = ((Number) a.get("gid")).longValue() & 0xffffffffL;
+      Instant mtime = ((FileTime) a.get("lastModifiedTime")).toInstant();
+      long rdev = (Long) a.get("rdev");
+      if (overlayUpper && fmt == Posix.S_IFCHR && rdev == 0) {
+        if (!dirIsOpaque) { // inside an opaque dir nothing below shows: the whiteout is redundant
+          sink.add(new LayerEntry(LayerPaths.whiteoutOf(path), EntryType.FILE, mode & 07777, uid,
+              gid, mtime, 0, "", Map.of(), 0, 0, null));
+        }
+        continue;
+      }
+      if (fmt == Posix.S_IFSOCK) {
+        continue; // sockets cannot be archived (tar and Docker skip them too)
+      }
+      Map<String, byte[]> xattrs = xattrs(p, path);
+      int perm = mode & 07777;
+      switch (fmt) {
+        case Posix.S_IFDIR: {
+          boolean opaque = overlayUpper && isOpaque(p);
+          sink.add(new LayerEntry(path, EntryType.DIRECTORY, perm, uid, gid, mtime, 0, "", xattrs,
+              0, 0, null));
+          walkChildren(p, path, opaque, sink);
+          break;
+        }
+        case Posix.S_IFREG: {
+          int nlink = (Integer) a.get("nlink");
+          if (nlink > 1) {
+            List<Object> key = List.of(a.get("dev"), a.get("ino"));
+            String first = inodes.putIfAbsent(key, path);
+            if (first != null) {
+              sink.add(new LayerEntry(path, EntryType.HARDLINK, perm, uid, gid, mtime, 0, first,
+                  xattrs, 0, 0, null));
+              break;
+            }
+          }
+          long size = (Long) a.get("size");
+          sink.add(new LayerEntry(path, EntryType.FILE, perm, uid, gid, mtime, size, "", xattrs,
+              0, 0, Content.ofFile(p)));
+          break;
+        }
+        case Posix.S_IFLNK:
+          sink.add(new LayerEntry(path, EntryType.SYMLINK, perm, uid, gid, mtime, 0,
+              Files.readSymbolicLink(p).toString(), xattrs, 0, 0, null));
+          break;
+        case Posix.S_IFCHR:
+        case Posix.S_IFBLK:
+          sink.add(new LayerEntry(path, fmt == Posix.S_IFCHR ? EntryType.CHAR_DEVICE
+              : EntryType.BLOCK_DEVICE, perm, uid, gid, mtime, 0, "", xattrs, Posix.major(rdev),
+              Posix.minor(rdev), null));
+          break;
+        case Posix.S_IFIFO:
+          sink.add(new LayerEntry(path, EntryType.FIFO, perm, uid, gid, mtime, 0, "", xattrs, 0, 0,
+              null));
+          break;
+        default:
+          break; // unknown kinds: nothing a layer can carry
+      }
+    }
+  }
+
+  private boolean opaque(Path dir) throws IOException {
+    return overlayUpper && isOpaque(dir);
+  }
+
+  private static boolean isOpaque(Path dir) throws IOException {
+    for (String name : List.of(Whiteouts.USER_OVERLAY_OPAQUE, Whiteouts.TRUSTED_OVERLAY_OPAQUE)) {
+      byte[] v;
+      try {
+        v = Posix.lgetxattr(dir, name);
+      } catch (Posix.PosixException e) {
+        if (e.notPermitted()) {
+          continue; // trusted.* is invisible without CAP_SYS_ADMIN; such a mount uses user.*
+        }
+        throw e;
+      }
+      if (v != null && v.length == 1 && v[0] == 'y') {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private Map<String, byte[]> xattrs(Path p, String path) throws IOException {
+    Map<String, byte[]> all = Posix.lxattrs(p);
+    if (all.isEmpty()) {
+      return all;
+    }
+    Map<String, byte[]> kept = new LinkedHashMap<>();
+    for (Map.Entry<String, byte[]> x : all.entrySet()) {
+      String name = x.getKey();
+      if (overlayUpper && Whiteouts.isOverlayXattr(name)) {
+        if (name.endsWith(".overlay.metacopy") || name.endsWith(".overlay.redirect")) {
+          throw new IOException("\"" + path + "\" in " + root + " carries " + name
+              + ": the overlay was mounted with metacopy or redirect_dir, whose upper dir is not a"
+              + " complete diff; mount with metacopy=off,redirect_dir=off");
+        }
+        continue;
+      }
+      kept.put(name, x.getValue());
+    }
+    return kept;
+  }
+}

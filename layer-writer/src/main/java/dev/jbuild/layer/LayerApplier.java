@@ -1,0 +1,345 @@
+package dev.jbuild.layer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Applies a layer blob onto a directory, either flattened (whiteouts delete) or as an overlayfs
+ * lower dir (whiteouts become 0/0 character devices, opaque markers an xattr). Every entry is
+ * resolved inside the target through {@link RootPath}: no entry, link or whiteout of a hostile
+ * layer reaches outside it. Ownership, modes (setuid included), xattrs and mtimes (symlinks
+ * too) are restored where the process may; what it may not is counted in {@link ApplyResult}.
+ */
+public final class LayerApplier {
+
+  /** How whiteouts are materialised. */
+  public enum Form {
+    /** The union view: whiteouts delete, opaque markers empty their directory. */
+    FLATTENED,
+    /** One overlayfs lower dir: whiteouts become 0/0 char devices, opaque markers an xattr. */
+    OVERLAY_LOWER
+  }
+
+  /**
+   * How to apply.
+   *
+   * @param form flattened or overlay lower dir
+   * @param opaqueXattr the opaque xattr for OVERLAY_LOWER ({@code user.overlay.opaque} for
+   *     overlay mounted with userxattr, {@code trusted.overlay.opaque} for real root)
+   * @param allowDevices create character and block devices (otherwise counted and skipped)
+   * @param restoreOwnership lchown entries to their uid/gid (failures counted)
+   */
+  public record Options(Form form, String opaqueXattr, boolean allowDevices,
+      boolean restoreOwnership) {
+    public Options {
+      Objects.requireNonNull(form, "form");
+      Objects.requireNonNull(opaqueXattr, "opaqueXattr");
+      if (!opaqueXattr.equals(Whiteouts.USER_OVERLAY_OPAQUE)
+          && !opaqueXattr.equals(Whiteouts.TRUSTED_OVERLAY_OPAQUE)) {
+        throw new IllegalArgumentException("opaque xattr must be " + Whiteouts.USER_OVERLAY_OPAQUE
+            + " or " + Whiteouts.TRUSTED_OVERLAY_OPAQUE + ", not " + opaqueXattr);
+      }
+    }
+
+    /** Flattened, devices only as root, ownership restored. */
+    public static Options flattened() {
+      return new Options(Form.FLATTENED, Whiteouts.USER_OVERLAY_OPAQUE, Posix.isRoot(), true);
+    }
+
+    /** Overlay lower dir for overlay mounted with {@code userxattr}. */
+    public static Options overlayLower() {
+      return new Options(Form.OVERLAY_LOWER, Whiteouts.USER_OVERLAY_OPAQUE, Posix.isRoot(), true);
+    }
+
+    public Options withOpaqueXattr(String name) {
+      return new Options(form, name, allowDevices, restoreOwnership);
+    }
+
+    public Options withAllowDevices(boolean allow) {
+      return new Options(form, opaqueXattr, allow, restoreOwnership);
+    }
+  }
+
+  private final Options options;
+
+  public LayerApplier(Options options) {
+    this.options = Objects.requireNonNull(options, "options");
+  }
+
+  /** Applies a layer blob file onto {@code target}, which must exist. */
+  public ApplyResult apply(Path blob, Path target) throws IOException {
+    try (InputStream in = Files.newInputStream(blob)) {
+      return apply(in, target);
+    }
+  }
+
+  /** Applies a layer blob (gzip, zstd or plain) onto {@code target}, which must exist. */
+  public ApplyResult apply(InputStream blob, Path target) throws IOException {
+    if (!Files.isDirectory(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      throw new java.nio.file.NotDirectoryException(target.toString());
+    }
+    Run run = new Run(new RootPath(target));
+    try (LayerReader reader = LayerReader.open(new NonClosing(blob))) {
+      for (LayerEntry e = reader.next(); e != null; e = reader.next()) {
+        run.apply(e);
+      }
+      run.finishDirectories();
+      return new ApplyResult(reader.diffId(), run.entries, run.bytes, run.whiteouts,
+          run.ownershipSkipped, run.devicesSkipped, run.xattrsSkipped);
+    }
+  }
+
+  /** The state of one application: paths of this layer, deferred directory metadata, counts. */
+  private final class Run {
+    private final RootPath root;
+    private final Set<String> ofThisLayer = new HashSet<>();
+    private final List<Object[]> directories = new ArrayList<>();
+    private final byte[] buffer = new byte[256 * 1024];
+    long entries;
+    long bytes;
+    long whiteouts;
+    long ownershipSkipped;
+    long devicesSkipped;
+    long xattrsSkipped;
+
+    Run(RootPath root) {
+      this.root = root;
+    }
+
+    void apply(LayerEntry e) throws IOException {
+      entries++;
+      switch (e.whiteoutKind()) {
+        case METADATA:
+          return;
+        case OPAQUE:
+          opaque(e);
+          return;
+        case WHITEOUT:
+          whiteout(e);
+          return;
+        default:
+          break;
+      }
+      Path parent = root.directory(LayerPaths.parent(e.path()), this::implicitDirectory);
+      Path target = parent.resolve(LayerPaths.name(e.path()));
+      BasicFileAttributes existing = RootPath.lstat(target);
+      // A directory over a directory merges (only metadata changes); anything else replaces,
+      // and a symlink is removed, never written through.
+      if (existing != null && !(existing.isDirectory() && e.type() == EntryType.DIRECTORY)) {
+        delete(target, existing);
+        existing = null;
+      }
+      switch (e.type()) {
+        case DIRECTORY:
+          if (existing == null) {
+            Files.createDirectory(target);
+          }
+          Posix.chmod(target, 0700); // writable while filling; the final mode is set at the end
+          ownerAndXattrs(target, e);
+          directories.add(new Object[] {target, e});
+          break;
+        case FILE:
+          try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
+              StandardOpenOption.WRITE); InputStream in = e.content().open()) {
+            long n = 0;
+            for (int r; (r = in.read(buffer)) > 0; ) {
+              out.write(buffer, 0, r);
+              n += r;
+            }
+            bytes += n;
+          }
+          finish(target, e);
+          break;
+        case SYMLINK:
+          Posix.symlink(e.linkTarget(), target);
+          finish(target, e);
+          break;
+        case HARDLINK: {
+          Path source = root.entry(e.linkTarget(), null);
+          BasicFileAttributes a = source == null ? null : RootPath.lstat(source);
+          if (a == null || a.isDirectory()) {
+            throw new LayerFormatException("layer entry \"" + e.path() + "\": hard link to \""
+                + e.linkTarget() + "\", which " + (a == null ? "does not exist" : "is a directory"));
+          }
+          Files.createLink(target, source); // link(2) links a symlink itself, never its target
+          break;
+        }
+        case CHAR_DEVICE:
+        case BLOCK_DEVICE:
+          if (!options.allowDevices()) {
+            devicesSkipped++;
+            return;
+          }
+          if (!mknod(target, (e.type() == EntryType.CHAR_DEVICE ? Posix.S_IFCHR : Posix.S_IFBLK)
+              | e.mode(), Posix.makedev(e.devMajor(), e.devMinor()))) {
+            return;
+          }
+          finish(target, e);
+          break;
+        case FIFO:
+          Posix.mknod(target, Posix.S_IFIFO | e.mode(), 0);
+          finish(target, e);
+          break;
+        default:
+          throw new IllegalStateException(e.type().toString());
+      }
+      ofThisLayer.add(root.relative(target));
+    }
+
+    private void implicitDirectory(Path dir) throws IOException {
+      Posix.chmod(dir, 0755);
+      ofThisLayer.add(root.relative(dir));
+    }
+
+    private void whiteout(LayerEntry e) throws IOException {
+      whiteouts++;
+      String hidden = Whiteouts.hiddenPath(e.path());
+      if (options.form() == Form.FLATTENED) {
+        Path parent = root.directory(LayerPaths.parent(hidden), null);
+        if (parent == null) {
+          return; // nothing below to hide
+        }
+        Path target = parent.resolve(LayerPaths.name(hidden));
+        if (ofThisLayer.contains(root.relative(target))) {
+          return; // a whiteout hides only the layers below
+        }
+        BasicFileAttributes a = RootPath.lstat(target);
+        if (a != null) {
+          delete(target, a);
+        }
+        return;
+      }
+      Path parent = root.directory(LayerPaths.parent(hidden), this::implicitDirectory);
+      Path target = parent.resolve(LayerPaths.name(hidden));
+      String rel = root.relative(target);
+      if (ofThisLayer.contains(rel)) {
+        return;
+      }
+      BasicFileAttributes a = RootPath.lstat(target);
+      if (a != null) {
+        delete(target, a);
+      }
+      if (mknod(target, Posix.S_IFCHR | e.mode(), 0)) {
+        finish(target, e.withXattrs(Map.of()));
+        ofThisLayer.add(rel);
+      }
+    }
+
+    private void opaque(LayerEntry e) throws IOException {
+      whiteouts++;
+      Path dir = root.directory(LayerPaths.parent(e.path()), this::implicitDirectory);
+      if (options.form() == Form.OVERLAY_LOWER) {
+        Posix.lsetxattr(dir, options.opaqueXattr(), new byte[] {'y'});
+        return;
+      }
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+        for (Path child : ds) {
+          if (!ofThisLayer.contains(root.relative(child))) {
+            BasicFileAttributes a = RootPath.lstat(child);
+            if (a != null) {
+              delete(child, a);
+            }
+          }
+        }
+      }
+    }
+
+    private boolean mknod(Path target, int mode, long dev) throws IOException {
+      try {
+        Posix.mknod(target, mode, dev);
+        return true;
+      } catch (Posix.PosixException x) {
+        if (x.notPermitted()) {
+          devicesSkipped++;
+          return false;
+        }
+        throw x;
+      }
+    }
+
+    /** Metadata of a non-directory, right after creating it. */
+    private void finish(Path target, LayerEntry e) throws IOException {
+      ownerAndXattrs(target, e);
+      if (e.type() != EntryType.SYMLINK) {
+        Posix.chmod(target, e.mode()); // after lchown, which clears setuid/setgid
+      }
+      Posix.lutimes(target, e.mtime().getEpochSecond(), e.mtime().getNano());
+    }
+
+    private void ownerAndXattrs(Path target, LayerEntry e) throws IOException {
+      if (options.restoreOwnership()) {
+        try {
+          Posix.lchown(target, e.uid(), e.gid());
+        } catch (Posix.PosixException x) {
+          if (!x.notPermitted() && x.errno() != Posix.EINVAL) { // EINVAL: id not mapped in this userns
+            throw x;
+          }
+          ownershipSkipped++;
+        }
+      }
+      for (Map.Entry<String, byte[]> x : e.xattrs().entrySet()) {
+        try {
+          Posix.lsetxattr(target, x.getKey(), x.getValue());
+        } catch (Posix.PosixException ex) {
+          if (!ex.notPermitted()) {
+            throw ex;
+          }
+          xattrsSkipped++;
+        }
+      }
+    }
+
+    /** Directory modes and mtimes last, deepest first, so that filling them changes nothing. */
+    void finishDirectories() throws IOException {
+      for (int i = directories.size() - 1; i >= 0; i--) {
+        Path dir = (Path) directories.get(i)[0];
+        LayerEntry e = (LayerEntry) directories.get(i)[1];
+        BasicFileAttributes a = RootPath.lstat(dir);
+        if (a == null || !a.isDirectory()) {
+          continue; // replaced later in the layer
+        }
+        Posix.chmod(dir, e.mode());
+        Posix.lutimes(dir, e.mtime().getEpochSecond(), e.mtime().getNano());
+      }
+    }
+
+    /** Removes a file or a whole tree without following any symlink. */
+    private void delete(Path p, BasicFileAttributes a) throws IOException {
+      if (a.isDirectory()) {
+        Posix.chmod(p, 0700); // a read-only directory from a lower layer must still empty
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
+          for (Path child : ds) {
+            BasicFileAttributes ca = RootPath.lstat(child);
+            if (ca != null) {
+              delete(child, ca);
+            }
+          }
+        }
+      }
+      Files.delete(p);
+      ofThisLayer.remove(root.relative(p));
+    }
+  }
+
+  /** Lets the caller keep its stream open. */
+  private static final class NonClosing extends java.io.FilterInputStream {
+    NonClosing(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public void close() {}
+  }
+}

@@ -1,0 +1,347 @@
+package dev.jbuild.layer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The file tree of an image's layers merged without extracting them: later layers win,
+ * whiteouts and opaque markers hide lower entries, symlinks in parent components resolve inside
+ * the tree, hard links read their target's bytes. Built by reading each layer's headers once;
+ * opening a file streams just its bytes from its layer blob (a seek in a plain tar, a
+ * decompress-and-skip in a compressed one).
+ */
+public final class LayerStack {
+  private static final int MAX_LINKS = 255;
+
+  private final List<Path> blobs;
+  private final Node root = Node.directory(null, -1);
+
+  /** A file of the merged tree and where its bytes are. */
+  private static final class Node {
+    LayerEntry entry;
+    int layer; // last layer that created or touched this node
+    int contentLayer = -1;
+    long dataOffset;
+    TreeMap<String, Node> children;
+
+    static Node directory(LayerEntry e, int layer) {
+      Node n = new Node();
+      n.entry = e;
+      n.layer = layer;
+      n.children = new TreeMap<>(LayerPaths::compareName);
+      return n;
+    }
+  }
+
+  private LayerStack(List<Path> blobs) {
+    this.blobs = List.copyOf(blobs);
+  }
+
+  /** Indexes the layer blobs, bottom layer first. */
+  public static LayerStack of(List<Path> blobs) throws IOException {
+    LayerStack s = new LayerStack(blobs);
+    for (int i = 0; i < s.blobs.size(); i++) {
+      try (LayerReader r = LayerReader.open(s.blobs.get(i))) {
+        for (LayerEntry e = r.next(); e != null; e = r.next()) {
+          s.add(i, e, r.dataOffset());
+        }
+      } catch (LayerFormatException e) {
+        throw new LayerFormatException(s.blobs.get(i) + ": " + e.getMessage());
+      }
+    }
+    return s;
+  }
+
+  private void add(int layer, LayerEntry e, long dataOffset) throws IOException {
+    Whiteouts.Kind kind = e.whiteoutKind();
+    if (kind == Whiteouts.Kind.METADATA) {
+      return;
+    }
+    if (kind == Whiteouts.Kind.WHITEOUT) {
+      String hidden = Whiteouts.hiddenPath(e.path());
+      Node parent = directory(LayerPaths.parent(hidden), -1);
+      if (parent != null) {
+        Node old = parent.children.get(LayerPaths.name(hidden));
+        if (old != null && old.layer < layer) {
+          parent.children.remove(LayerPaths.name(hidden));
+        }
+      }
+      return;
+    }
+    Node parent = directory(LayerPaths.parent(e.path()), layer);
+    if (kind == Whiteouts.Kind.OPAQUE) {
+      hideBelow(parent, layer);
+      return;
+    }
+    String name = LayerPaths.name(e.path());
+    Node old = parent.children.get(name);
+    Node n;
+    if (e.type() == EntryType.DIRECTORY) {
+      n = old != null && old.children != null ? old : Node.directory(e, layer);
+      n.entry = e;
+    } else {
+      n = new Node();
+      n.entry = e;
+      if (e.type() == EntryType.FILE) {
+        n.contentLayer = layer;
+        n.dataOffset = dataOffset;
+      } else if (e.type() == EntryType.HARDLINK) {
+        Node target = lookup(e.linkTarget(), false);
+        if (target == null || target.children != null) {
+          throw new LayerFormatException("layer " + layer + ": hard link \"" + e.path()
+              + "\" to \"" + e.linkTarget() + "\", which " + (target == null ? "does not exist"
+                  : "is a directory"));
+        }
+        n.entry = target.entry.withPath(e.path());
+        n.contentLayer = target.contentLayer;
+        n.dataOffset = target.dataOffset;
+      }
+    }
+    n.layer = layer;
+    parent.children.put(name, n);
+  }
+
+  /** Opaque marker: entries of lower layers under {@code dir} disappear. */
+  private static void hideBelow(Node dir, int layer) {
+    Iterator<Node> it = dir.children.values().iterator();
+    while (it.hasNext()) {
+      Node c = it.next();
+      if (c.layer < layer) {
+        it.remove();
+      } else if (c.children != null) {
+        hideBelow(c, layer);
+      }
+    }
+  }
+
+  /**
+   * The directory at {@code path}, symlinks followed inside the tree; with {@code createLayer}
+   * ≥ 0 missing directories are created (as an applier would) and touched directories marked.
+   */
+  private Node directory(String path, int createLayer) throws IOException {
+    Deque<String> todo = new ArrayDeque<>();
+    for (String c : path.split("/")) {
+      if (!c.isEmpty()) {
+        todo.addLast(c);
+      }
+    }
+    Deque<Node> stack = new ArrayDeque<>();
+    Node cur = root;
+    int links = 0;
+    while (!todo.isEmpty()) {
+      String c = todo.removeFirst();
+      if (c.equals(".")) {
+        continue;
+      }
+      if (c.equals("..")) {
+        cur = stack.isEmpty() ? root : stack.removeLast();
+        continue;
+      }
+      Node next = cur.children.get(c);
+      if (next == null) {
+        if (createLayer < 0) {
+          return null;
+        }
+        next = Node.directory(LayerEntry.directory(LayerPaths.join(cur == root ? ""
+            : cur.entry.path(), c), 0755), createLayer);
+        cur.children.put(c, next);
+      }
+      if (next.entry.type() == EntryType.SYMLINK && next.children == null) {
+        if (++links > MAX_LINKS) {
+          throw new IOException("too many levels of symbolic links resolving \"" + path + "\"");
+        }
+        String target = next.entry.linkTarget();
+        if (target.startsWith("/")) {
+          stack.clear();
+          cur = root;
+        }
+        String[] parts = target.split("/");
+        for (int i = parts.length - 1; i >= 0; i--) {
+          if (!parts[i].isEmpty()) {
+            todo.addFirst(parts[i]);
+          }
+        }
+        continue;
+      }
+      if (next.children == null) {
+        if (createLayer < 0) {
+          return null;
+        }
+        throw new LayerFormatException("layer " + createLayer + ": \"" + next.entry.path()
+            + "\" is not a directory, but the layer puts files inside it");
+      }
+      if (createLayer >= 0) {
+        next.layer = Math.max(next.layer, createLayer);
+      }
+      stack.addLast(cur);
+      cur = next;
+    }
+    return cur;
+  }
+
+  private Node lookup(String path, boolean followFinal) throws IOException {
+    String clean = LayerPaths.clean(path);
+    if (clean == null) {
+      clean = ""; // ".." above the root stops at the root, as in a chroot
+    }
+    if (clean.isEmpty()) {
+      return root;
+    }
+    Node parent = directory(LayerPaths.parent(clean), -1);
+    if (parent == null) {
+      return null;
+    }
+    Node n = parent.children.get(LayerPaths.name(clean));
+    int links = 0;
+    while (followFinal && n != null && n.entry.type() == EntryType.SYMLINK) {
+      if (++links > MAX_LINKS) {
+        throw new IOException("too many levels of symbolic links resolving \"" + path + "\"");
+      }
+      String target = n.entry.linkTarget();
+      String base = target.startsWith("/") ? target : LayerPaths.parent(n.entry.path()) + "/" + target;
+      String resolved = LayerPaths.clean(base);
+      resolved = resolved == null ? "" : resolved;
+      if (resolved.isEmpty()) {
+        return root;
+      }
+      Node p = directory(LayerPaths.parent(resolved), -1);
+      n = p == null ? null : p.children.get(LayerPaths.name(resolved));
+    }
+    return n;
+  }
+
+  /**
+   * The entry at {@code path} (absolute or relative to the root); a final symlink is not
+   * followed. Empty when nothing is there, and for the root itself, which no layer describes.
+   */
+  public Optional<LayerEntry> stat(String path) throws IOException {
+    return Optional.ofNullable(lookup(path, false)).filter(n -> n != root).map(this::view);
+  }
+
+  /** The entry at {@code path} with a final symlink followed (inside the tree). */
+  public Optional<LayerEntry> statFollow(String path) throws IOException {
+    return Optional.ofNullable(lookup(path, true)).filter(n -> n != root).map(this::view);
+  }
+
+  /** The entries of the directory at {@code path} (symlinks followed), in layer order. */
+  public List<LayerEntry> list(String path) throws IOException {
+    Node dir = lookup(path, true);
+    if (dir == null || dir.children == null) {
+      throw new java.nio.file.NotDirectoryException(path);
+    }
+    List<LayerEntry> out = new ArrayList<>(dir.children.size());
+    for (Node c : dir.children.values()) {
+      out.add(view(c));
+    }
+    return out;
+  }
+
+  /** The bytes of the regular file at {@code path} (symlinks followed). */
+  public InputStream open(String path) throws IOException {
+    Node n = lookup(path, true);
+    if (n == null) {
+      throw new java.nio.file.NoSuchFileException(path);
+    }
+    if (n.contentLayer < 0) {
+      throw new IOException("\"" + path + "\" is a " + (n == root ? "directory" : n.entry.type())
+          + ", not a regular file");
+    }
+    return openContent(n.contentLayer, n.dataOffset, n.entry.size());
+  }
+
+  private LayerEntry view(Node n) {
+    LayerEntry e = n.entry;
+    if (n.contentLayer >= 0) {
+      int layer = n.contentLayer;
+      long offset = n.dataOffset;
+      long size = e.size();
+      return new LayerEntry(e.path(), e.type(), e.mode(), e.uid(), e.gid(), e.mtime(), size,
+          e.linkTarget(), e.xattrs(), e.devMajor(), e.devMinor(),
+          () -> openContent(layer, offset, size));
+    }
+    return e;
+  }
+
+  private InputStream openContent(int layer, long offset, long size) throws IOException {
+    Path blob = blobs.get(layer);
+    InputStream in;
+    byte[] head = new byte[4];
+    int n;
+    try (InputStream probe = Files.newInputStream(blob)) {
+      n = probe.readNBytes(head, 0, 4);
+    }
+    if (Compression.detect(head, n) == Compression.NONE) {
+      FileChannel ch = FileChannel.open(blob, StandardOpenOption.READ);
+      ch.position(offset);
+      in = Channels.newInputStream(ch);
+    } else {
+      in = Compression.decompressed(Files.newInputStream(blob));
+      in.skipNBytes(offset);
+    }
+    return new BoundedStream(in, size);
+  }
+
+  /** At most {@code limit} bytes of {@code in}; closes it. */
+  private static final class BoundedStream extends java.io.FilterInputStream {
+    private long left;
+
+    BoundedStream(InputStream in, long limit) {
+      super(in);
+      this.left = limit;
+    }
+
+    @Override
+    public int read() throws IOException {
+      if (left <= 0) {
+        return -1;
+      }
+      int b = in.read();
+      if (b >= 0) {
+        left--;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (left <= 0) {
+        return -1;
+      }
+      int n = in.read(b, off, (int) Math.min(len, left));
+      if (n > 0) {
+        left -= n;
+      }
+      return n;
+    }
+  }
+
+  /** All merged paths, parents first (for tests and diagnostics). */
+  Map<String, LayerEntry> snapshot() {
+    Map<String, LayerEntry> out = new TreeMap<>(LayerPaths::compare);
+    collect(root, "", out);
+    return out;
+  }
+
+  private void collect(Node dir, String prefix, Map<String, LayerEntry> out) {
+    for (Map.Entry<String, Node> c : dir.children.entrySet()) {
+      String p = LayerPaths.join(prefix, c.getKey());
+      out.put(p, view(c.getValue()).withPath(p));
+      if (c.getValue().children != null) {
+        collect(c.getValue(), p, out);
+      }
+    }
+  }
+}

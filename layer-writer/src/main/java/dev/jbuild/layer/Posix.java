@@ -1,0 +1,250 @@
+package dev.jbuild.layer;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import java.io.IOException;
+import java.nio.charset.Charset;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The few libc calls the JDK lacks: mknod, lchown, chmod with setuid bits, l*xattr and
+ * utimensat on symlinks. Paths cross as raw bytes so that no name is re-encoded.
+ */
+final class Posix {
+  static final int EPERM = 1;
+  static final int ENOENT = 2;
+  static final int EACCES = 13;
+  static final int EEXIST = 17;
+  static final int EINVAL = 22;
+  static final int ERANGE = 34;
+  static final int ENODATA = 61;
+  static final int ENOTSUP = 95;
+
+  static final int S_IFIFO = 0010000;
+  static final int S_IFCHR = 0020000;
+  static final int S_IFDIR = 0040000;
+  static final int S_IFBLK = 0060000;
+  static final int S_IFREG = 0100000;
+  static final int S_IFLNK = 0120000;
+  static final int S_IFSOCK = 0140000;
+  static final int S_IFMT = 0170000;
+
+  private static final int AT_FDCWD = -100;
+  private static final int AT_SYMLINK_NOFOLLOW = 0x100;
+  private static final Charset FS = Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8"));
+
+  /** Direct libc binding; every call reports errno through LastErrorException. */
+  interface LibC extends Library {
+    int mknod(byte[] path, int mode, long dev) throws LastErrorException;
+
+    int lchown(byte[] path, int uid, int gid) throws LastErrorException;
+
+    int chmod(byte[] path, int mode) throws LastErrorException;
+
+    int lsetxattr(byte[] path, String name, byte[] value, long size, int flags)
+        throws LastErrorException;
+
+    long lgetxattr(byte[] path, String name, byte[] value, long size) throws LastErrorException;
+
+    long llistxattr(byte[] path, byte[] list, long size) throws LastErrorException;
+
+    int lremovexattr(byte[] path, String name) throws LastErrorException;
+
+    int utimensat(int dirfd, byte[] path, long[] times, int flags) throws LastErrorException;
+
+    int symlink(byte[] target, byte[] linkpath) throws LastErrorException;
+
+    int geteuid();
+  }
+
+  private static final LibC C = Native.load("c", LibC.class);
+
+  private Posix() {}
+
+  /** An errno-carrying failure of a native call on a path. */
+  static final class PosixException extends IOException {
+    private final int errno;
+
+    PosixException(String call, Path path, int errno) {
+      super(call + " " + path + ": " + describe(errno));
+      this.errno = errno;
+    }
+
+    int errno() {
+      return errno;
+    }
+
+    /** True when the process lacks the privilege (or the filesystem the support) for the call. */
+    boolean notPermitted() {
+      return errno == EPERM || errno == EACCES || errno == ENOTSUP;
+    }
+
+    private static String describe(int errno) {
+      switch (errno) {
+        case EPERM: return "operation not permitted (EPERM)";
+        case EACCES: return "permission denied (EACCES)";
+        case ENOENT: return "no such file (ENOENT)";
+        case EEXIST: return "file exists (EEXIST)";
+        case ENOTSUP: return "not supported (ENOTSUP)";
+        case ENODATA: return "no such attribute (ENODATA)";
+        default: return "errno " + errno;
+      }
+    }
+  }
+
+  static byte[] bytes(Path path) {
+    byte[] b = path.toString().getBytes(FS);
+    byte[] z = new byte[b.length + 1];
+    System.arraycopy(b, 0, z, 0, b.length);
+    return z;
+  }
+
+  static boolean isRoot() {
+    return C.geteuid() == 0;
+  }
+
+  /** Linux (glibc) dev_t encoding of major and minor. */
+  static long makedev(long major, long minor) {
+    return (minor & 0xffL)
+        | ((major & 0xfffL) << 8)
+        | ((minor & ~0xffL) << 12)
+        | ((major & ~0xfffL) << 32);
+  }
+
+  static long major(long dev) {
+    return ((dev >>> 8) & 0xfffL) | ((dev >>> 32) & ~0xfffL);
+  }
+
+  static long minor(long dev) {
+    return (dev & 0xffL) | ((dev >>> 12) & ~0xffL);
+  }
+
+  static void mknod(Path path, int mode, long dev) throws PosixException {
+    try {
+      C.mknod(bytes(path), mode, dev);
+    } catch (LastErrorException e) {
+      throw new PosixException("mknod", path, e.getErrorCode());
+    }
+  }
+
+  /** symlink(2) with the target's exact bytes (Path would normalise "a//b" and "dir/"). */
+  static void symlink(String target, Path link) throws PosixException {
+    byte[] t = target.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] z = java.util.Arrays.copyOf(t, t.length + 1);
+    try {
+      C.symlink(z, bytes(link));
+    } catch (LastErrorException e) {
+      throw new PosixException("symlink", link, e.getErrorCode());
+    }
+  }
+
+  static void lchown(Path path, long uid, long gid) throws PosixException {
+    try {
+      C.lchown(bytes(path), (int) uid, (int) gid);
+    } catch (LastErrorException e) {
+      throw new PosixException("lchown", path, e.getErrorCode());
+    }
+  }
+
+  /** chmod(2), which keeps setuid, setgid and sticky bits (Files.setPosixFilePermissions drops them). */
+  static void chmod(Path path, int mode) throws PosixException {
+    try {
+      C.chmod(bytes(path), mode & 07777);
+    } catch (LastErrorException e) {
+      throw new PosixException("chmod", path, e.getErrorCode());
+    }
+  }
+
+  static void lsetxattr(Path path, String name, byte[] value) throws PosixException {
+    try {
+      C.lsetxattr(bytes(path), name, value, value.length, 0);
+    } catch (LastErrorException e) {
+      throw new PosixException("lsetxattr " + name, path, e.getErrorCode());
+    }
+  }
+
+  static void lremovexattr(Path path, String name) throws PosixException {
+    try {
+      C.lremovexattr(bytes(path), name);
+    } catch (LastErrorException e) {
+      throw new PosixException("lremovexattr " + name, path, e.getErrorCode());
+    }
+  }
+
+  /** One attribute's value, or null when the file does not carry it. */
+  static byte[] lgetxattr(Path path, String name) throws PosixException {
+    byte[] p = bytes(path);
+    for (int attempt = 0; attempt < 8; attempt++) {
+      try {
+        long size = C.lgetxattr(p, name, null, 0);
+        byte[] value = new byte[(int) size];
+        if (size == 0) {
+          return value;
+        }
+        long got = C.lgetxattr(p, name, value, value.length);
+        return got == size ? value : java.util.Arrays.copyOf(value, (int) got);
+      } catch (LastErrorException e) {
+        if (e.getErrorCode() == ENODATA) {
+          return null;
+        }
+        if (e.getErrorCode() != ERANGE) { // ERANGE: it grew between the two calls
+          throw new PosixException("lgetxattr " + name, path, e.getErrorCode());
+        }
+      }
+    }
+    throw new PosixException("lgetxattr " + name, path, ERANGE);
+  }
+
+  /** Every extended attribute of the file itself (not a symlink's target), in listing order. */
+  static Map<String, byte[]> lxattrs(Path path) throws PosixException {
+    byte[] p = bytes(path);
+    byte[] list;
+    try {
+      long size = C.llistxattr(p, null, 0);
+      if (size == 0) {
+        return Map.of();
+      }
+      list = new byte[(int) size];
+      long got = C.llistxattr(p, list, list.length);
+      list = java.util.Arrays.copyOf(list, (int) got);
+    } catch (LastErrorException e) {
+      if (e.getErrorCode() == ENOTSUP) {
+        return Map.of();
+      }
+      throw new PosixException("llistxattr", path, e.getErrorCode());
+    }
+    List<String> names = new ArrayList<>();
+    int start = 0;
+    for (int i = 0; i < list.length; i++) {
+      if (list[i] == 0) {
+        if (i > start) {
+          names.add(new String(list, start, i - start, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        start = i + 1;
+      }
+    }
+    Map<String, byte[]> out = new LinkedHashMap<>();
+    for (String name : names) {
+      byte[] v = lgetxattr(path, name);
+      if (v != null) {
+        out.put(name, v);
+      }
+    }
+    return out;
+  }
+
+  /** Sets access and modification time of the file itself, symlinks included. */
+  static void lutimes(Path path, long seconds, long nanos) throws PosixException {
+    try {
+      C.utimensat(AT_FDCWD, bytes(path), new long[] {seconds, nanos, seconds, nanos},
+          AT_SYMLINK_NOFOLLOW);
+    } catch (LastErrorException e) {
+      throw new PosixException("utimensat", path, e.getErrorCode());
+    }
+  }
+}
