@@ -15,7 +15,10 @@ public sealed interface CommandLine permits CommandLine.ShellForm, CommandLine.E
   /** The words as BuildKit's {@code CmdLine}: one string in shell form, the vector otherwise. */
   List<String> words();
 
-  /** Shell form, e.g. {@code RUN echo $HOME}: the text after the flags, not expanded. */
+  /**
+   * Shell form, e.g. {@code RUN echo $HOME}: the text after the flags, not expanded. An empty
+   * script ({@code CMD} alone) has no words, as in BuildKit.
+   */
   record ShellForm(String script) implements CommandLine {
     public ShellForm {
       Objects.requireNonNull(script, "script");
@@ -28,7 +31,7 @@ public sealed interface CommandLine permits CommandLine.ShellForm, CommandLine.E
 
     @Override
     public List<String> words() {
-      return List.of(script);
+      return script.isEmpty() ? List.of() : List.of(script);
     }
   }
 
