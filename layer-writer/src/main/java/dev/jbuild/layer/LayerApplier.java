@@ -105,6 +105,7 @@ public final class LayerApplier {
   private final class Run {
     private final RootPath root;
     private final Set<String> ofThisLayer = new HashSet<>();
+    private final Set<String> holdsThisLayer = new HashSet<>();
     private final List<Object[]> directories = new ArrayList<>();
     private final byte[] buffer = new byte[256 * 1024];
     long entries;
@@ -195,12 +196,22 @@ public final class LayerApplier {
         default:
           throw new IllegalStateException(e.type().toString());
       }
-      ofThisLayer.add(root.relative(target));
+      mark(root.relative(target));
+    }
+
+    /** Records a path of this layer, and its ancestors as directories holding one. */
+    private void mark(String rel) {
+      ofThisLayer.add(rel);
+      for (int i = rel.lastIndexOf('/'); i > 0; i = rel.lastIndexOf('/', i - 1)) {
+        if (!holdsThisLayer.add(rel.substring(0, i))) {
+          break;
+        }
+      }
     }
 
     private void implicitDirectory(Path dir) throws IOException {
       Posix.chmod(dir, 0755);
-      ofThisLayer.add(root.relative(dir));
+      mark(root.relative(dir));
     }
 
     private void whiteout(LayerEntry e) throws IOException {
@@ -233,7 +244,7 @@ public final class LayerApplier {
       }
       if (mknod(target, Posix.S_IFCHR | e.mode(), 0)) {
         finish(target, e.withXattrs(Map.of()));
-        ofThisLayer.add(rel);
+        mark(rel);
       }
     }
 
@@ -244,13 +255,22 @@ public final class LayerApplier {
         Posix.lsetxattr(dir, options.opaqueXattr(), new byte[] {'y'});
         return;
       }
+      hideBelow(dir);
+    }
+
+    /** Removes what lower layers put in {@code dir}, descending where this layer added entries. */
+    private void hideBelow(Path dir) throws IOException {
       try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
         for (Path child : ds) {
-          if (!ofThisLayer.contains(root.relative(child))) {
-            BasicFileAttributes a = RootPath.lstat(child);
-            if (a != null) {
-              delete(child, a);
-            }
+          String rel = root.relative(child);
+          BasicFileAttributes a = RootPath.lstat(child);
+          if (a == null || ofThisLayer.contains(rel) && !holdsThisLayer.contains(rel)) {
+            continue;
+          }
+          if (holdsThisLayer.contains(rel) && a.isDirectory()) {
+            hideBelow(child);
+          } else if (!ofThisLayer.contains(rel)) {
+            delete(child, a);
           }
         }
       }

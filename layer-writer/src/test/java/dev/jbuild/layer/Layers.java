@@ -55,11 +55,11 @@ final class Layers {
   }
 
   static long uid(Path p) throws IOException {
-    return ((Number) Files.getAttribute(p, "unix:uid")).longValue();
+    return ((Number) Files.getAttribute(p, "unix:uid")).longValue() & 0xffffffffL;
   }
 
   static long gid(Path p) throws IOException {
-    return ((Number) Files.getAttribute(p, "unix:gid")).longValue();
+    return ((Number) Files.getAttribute(p, "unix:gid")).longValue() & 0xffffffffL;
   }
 
   static boolean root() {
