@@ -242,11 +242,18 @@ public final class InstructionParser {
             .declare("parents", Kind.BOOL);
     f.parseOrThrow();
     String dest = destination(node, "COPY");
+    Optional<String> from = f.flags.string("from");
+    if (from.isPresent() && from.get().contains("$")) {
+      // BuildKit refuses this before building anything: stages are resolved before expansion.
+      throw new DockerfileException(
+          "variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround",
+          at(node, "--from"));
+    }
     return new Copy(
         node.span(),
         sources(node),
         dest,
-        f.flags.string("from"),
+        from,
         f.flags.string("chown"),
         f.flags.string("chmod"),
         f.flags.bool("link"),
