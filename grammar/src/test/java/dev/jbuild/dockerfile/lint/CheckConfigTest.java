@@ -25,7 +25,7 @@ class CheckConfigTest {
   }
 
   @Test
-  void rejectsWithBuildKitsMessages() {
+  void rejectsWithBuildKitsMessages() throws InvalidCheckConfigException {
     assertThatThrownBy(() -> CheckConfig.parse("skipp=all"))
         .isInstanceOf(InvalidCheckConfigException.class)
         .hasMessage("invalid check option \"skipp\"");
