@@ -1,0 +1,185 @@
+package dev.jbuild.build.context;
+
+import dev.jbuild.oci.Digest;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.LinkOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.IntStream;
+
+/**
+ * Content hashes of context files and the digest of a source selection, which feed the
+ * build-cache key of COPY/ADD. Backed by a {@link StatCache}: a file whose size, mtime,
+ * ctime, inode, device and mode are unchanged since it was hashed is not read again. Thread
+ * safe.
+ */
+public final class ContextHasher {
+
+  /**
+   * A file modified this close to (or after) the moment it was hashed may change again
+   * within the same timestamp tick without its stat changing ("racy git"); such an entry is
+   * re-hashed next time. Covers file systems with coarse (up to 2 s) timestamps.
+   */
+  static final long RACY_NANOS = TimeUnit.SECONDS.toNanos(3);
+
+  private static final byte[] SELECTION_TAG =
+      "jbuild context selection v1\n".getBytes(StandardCharsets.UTF_8);
+  private static final ThreadLocal<ByteBuffer> BUFFERS =
+      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(1 << 16));
+
+  private final BuildContext context;
+  private final StatCache cache;
+  private final LongAdder filesRead = new LongAdder();
+  private final LongAdder bytesRead = new LongAdder();
+  private final LongAdder cacheHits = new LongAdder();
+
+  ContextHasher(BuildContext context, StatCache cache) {
+    this.context = context;
+    this.cache = cache;
+  }
+
+  /**
+   * The sha256 of a file's content, from the stat cache when the file is unchanged.
+   *
+   * @throws IllegalArgumentException for an entry that is not a file
+   * @throws ContextException when the file cannot be read
+   */
+  public Digest contentDigest(ContextEntry entry) {
+    if (entry.type() != EntryType.FILE) {
+      throw new IllegalArgumentException("not a file: " + entry.path());
+    }
+    String key = entry.contextPath();
+    Node node = context.statForHash(entry);
+    StatCache.Entry cached = cache.get(key);
+    Instant now = Instant.now();
+    long nowNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    if (cached != null
+        && cached.sameFile(node)
+        && node.mtimeNanos() < cached.hashedAtNanos() - RACY_NANOS) {
+      cacheHits.increment();
+      cache.used(key, cached, now.getEpochSecond());
+      return Digest.sha256(cached.sha256());
+    }
+    byte[] sha = hashContent(entry);
+    cache.put(
+        key,
+        new StatCache.Entry(
+            node.size(),
+            node.mtimeNanos(),
+            node.ctimeNanos(),
+            node.ino(),
+            node.dev(),
+            node.mode(),
+            sha,
+            nowNanos,
+            now.getEpochSecond()));
+    return Digest.sha256(sha);
+  }
+
+  /**
+   * One digest over a selection as the cache key sees it: for each entry in the given order
+   * its path, type, mode, size, link target and content hash. Modification times are left
+   * out, as BuildKit leaves them out of its content checksums. Files are hashed in parallel.
+   */
+  public Digest selectionDigest(List<ContextEntry> entries) {
+    Digest[] contents = new Digest[entries.size()];
+    IntStream.range(0, contents.length)
+        .parallel()
+        .forEach(
+            i -> {
+              if (entries.get(i).type() == EntryType.FILE) {
+                contents[i] = contentDigest(entries.get(i));
+              }
+            });
+    MessageDigest md = Digest.newSha256();
+    md.update(SELECTION_TAG);
+    for (int i = 0; i < contents.length; i++) {
+      ContextEntry e = entries.get(i);
+      string(md, e.path());
+      md.update((byte) e.type().ordinal());
+      number(md, e.mode());
+      number(md, e.size());
+      string(md, e.linkTarget() == null ? "" : e.linkTarget());
+      string(md, contents[i] == null ? "" : contents[i].toString());
+    }
+    return Digest.sha256(md.digest());
+  }
+
+  /** How many files had their content read (cache misses), since this context was opened. */
+  public long filesRead() {
+    return filesRead.sum();
+  }
+
+  /** How many bytes of file content were read. */
+  public long bytesRead() {
+    return bytesRead.sum();
+  }
+
+  /** How many content hashes came from the stat cache. */
+  public long cacheHits() {
+    return cacheHits.sum();
+  }
+
+  /** Persists the stat cache (atomically); a failure only costs the next build time. */
+  public void flush() {
+    try {
+      cache.save(Instant.now().getEpochSecond());
+    } catch (IOException e) {
+      // the cache is an optimisation: a read-only root must not fail the build
+    }
+  }
+
+  private byte[] hashContent(ContextEntry entry) {
+    MessageDigest md = Digest.newSha256();
+    ByteBuffer buffer = BUFFERS.get();
+    long total = 0;
+    try (FileChannel ch =
+        FileChannel.open(entry.file(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+      while (true) {
+        buffer.clear();
+        int n = ch.read(buffer);
+        if (n < 0) {
+          break;
+        }
+        total += n;
+        buffer.flip();
+        md.update(buffer);
+      }
+    } catch (IOException e) {
+      throw new ContextException(
+          "cannot read \"/" + entry.contextPath() + "\" from the build context: " + reason(e), e);
+    }
+    filesRead.increment();
+    bytesRead.add(total);
+    return md.digest();
+  }
+
+  static String reason(IOException e) {
+    if (e instanceof java.nio.file.AccessDeniedException) {
+      return "permission denied";
+    }
+    if (e instanceof java.nio.file.NoSuchFileException) {
+      return "it was removed during the build";
+    }
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+  }
+
+  private static void string(MessageDigest md, String s) {
+    byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+    number(md, bytes.length);
+    md.update(bytes);
+  }
+
+  private static void number(MessageDigest md, long v) {
+    for (int i = 56; i >= 0; i -= 8) {
+      md.update((byte) (v >>> i));
+    }
+  }
+}

@@ -1,0 +1,74 @@
+package dev.jbuild.build.context;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What one {@code lstat} told about a context file: the entry's metadata and the identity the
+ * stat cache compares.
+ */
+record Node(
+    String name,
+    EntryType type,
+    int mode,
+    long size,
+    Instant mtime,
+    long mtimeNanos,
+    long ctimeNanos,
+    long ino,
+    long dev,
+    int nlink,
+    String linkTarget) {
+
+  private static final String ATTRIBUTES = "unix:mode,ino,dev,ctime,nlink,size,lastModifiedTime";
+  private static final int S_IFMT = 0170000;
+  private static final int S_IFDIR = 0040000;
+  private static final int S_IFREG = 0100000;
+  private static final int S_IFLNK = 0120000;
+
+  /** Stats {@code file} without following a final symbolic link; null for sockets and such. */
+  static Node stat(Path file, String name) throws IOException {
+    Map<String, Object> a = Files.readAttributes(file, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
+    int mode = (Integer) a.get("mode");
+    EntryType type;
+    switch (mode & S_IFMT) {
+      case S_IFDIR:
+        type = EntryType.DIRECTORY;
+        break;
+      case S_IFREG:
+        type = EntryType.FILE;
+        break;
+      case S_IFLNK:
+        type = EntryType.SYMLINK;
+        break;
+      default:
+        return null;
+    }
+    FileTime mtime = (FileTime) a.get("lastModifiedTime");
+    FileTime ctime = (FileTime) a.get("ctime");
+    String target = type == EntryType.SYMLINK ? Files.readSymbolicLink(file).toString() : null;
+    return new Node(
+        name,
+        type,
+        mode,
+        type == EntryType.FILE ? (Long) a.get("size") : 0L,
+        mtime.toInstant(),
+        mtime.to(TimeUnit.NANOSECONDS),
+        ctime.to(TimeUnit.NANOSECONDS),
+        (Long) a.get("ino"),
+        (Long) a.get("dev"),
+        (Integer) a.get("nlink"),
+        target);
+  }
+
+  /** The permission bits, set-id and sticky bits included. */
+  int permissions() {
+    return mode & 07777;
+  }
+}

@@ -1,0 +1,234 @@
+package dev.jbuild.build.context;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.jbuild.oci.Digest;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ContextHasherTest {
+
+  @TempDir Path ctx;
+  @TempDir Path root;
+
+  private Path write(String rel, String content) throws IOException {
+    Path p = ctx.resolve(rel);
+    Files.createDirectories(p.getParent());
+    Files.writeString(p, content);
+    return p;
+  }
+
+  /** Moves every mtime an hour back, out of the racy window of a fresh write. */
+  private void age() throws IOException {
+    FileTime past = FileTime.from(Instant.now().minus(Duration.ofHours(1)));
+    try (Stream<Path> s = Files.walk(ctx)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        if (!Files.isSymbolicLink(p)) {
+          Files.setLastModifiedTime(p, past);
+        }
+      }
+    }
+  }
+
+  private BuildContext open() {
+    return BuildContext.ofDirectory(ctx, null, root);
+  }
+
+  private static Digest selection(BuildContext c, String source) {
+    SourceMatch m = c.resolve(source).get(0);
+    return c.hasher().selectionDigest(c.walk(m, null, null));
+  }
+
+  @Test
+  void contentDigestIsTheSha256OfTheFile() throws IOException {
+    write("a.txt", "hello\n");
+    try (BuildContext c = open()) {
+      ContextEntry e = c.walk(c.resolve("a.txt").get(0), null, null).get(0);
+      assertThat(c.hasher().contentDigest(e))
+          .isEqualTo(Digest.of("hello\n".getBytes(StandardCharsets.UTF_8)));
+      assertThatThrownBy(() -> c.hasher().contentDigest(c.walk(c.resolve(".").get(0), null, null).get(0)))
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+
+  @Test
+  void secondBuildOfAnUnchangedContextReadsNoFile() throws IOException {
+    for (int i = 0; i < 50; i++) {
+      write("src/f" + i + ".txt", "content " + i);
+    }
+    write(".dockerignore", "src/f1*\n");
+    age();
+    Digest first;
+    try (BuildContext c = open()) {
+      first = selection(c, ".");
+      assertThat(c.hasher().filesRead()).isEqualTo(50 - 11 + 1); // f1, f10..f19 ignored; + .dockerignore
+      assertThat(c.hasher().cacheHits()).isZero();
+    }
+    assertThat(BuildContext.statCacheFile(root, ctx.toRealPath())).exists();
+    try (BuildContext c = open()) {
+      assertThat(selection(c, ".")).isEqualTo(first);
+      assertThat(c.hasher().filesRead()).isZero();
+      assertThat(c.hasher().cacheHits()).isEqualTo(40);
+    }
+    // one changed file is read again, and only that one
+    write("src/f2.txt", "changed");
+    Files.setLastModifiedTime(ctx.resolve("src/f2.txt"), FileTime.from(Instant.now().minus(Duration.ofHours(2))));
+    try (BuildContext c = open()) {
+      assertThat(selection(c, ".")).isNotEqualTo(first);
+      assertThat(c.hasher().filesRead()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aFileJustWrittenIsRehashedNextTime() throws IOException {
+    write("fresh.txt", "x");
+    try (BuildContext c = open()) {
+      selection(c, ".");
+      assertThat(c.hasher().filesRead()).isEqualTo(1);
+    }
+    try (BuildContext c = open()) {
+      selection(c, ".");
+      assertThat(c.hasher().filesRead()).as("racy entry is not trusted").isEqualTo(1);
+    }
+  }
+
+  @Test
+  void selectionDigestIgnoresMtimeButNotModeNameOrLinks() throws IOException {
+    Path f = write("d/a.txt", "a");
+    write("d/b.txt", "b");
+    Digest base;
+    try (BuildContext c = open()) {
+      base = selection(c, "d");
+    }
+    Files.setLastModifiedTime(f, FileTime.from(Instant.parse("2001-01-01T00:00:00Z")));
+    try (BuildContext c = open()) {
+      assertThat(selection(c, "d")).isEqualTo(base);
+    }
+    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rwx------"));
+    Digest modeChanged;
+    try (BuildContext c = open()) {
+      modeChanged = selection(c, "d");
+      assertThat(modeChanged).isNotEqualTo(base);
+    }
+    Files.move(ctx.resolve("d/b.txt"), ctx.resolve("d/c.txt"));
+    try (BuildContext c = open()) {
+      assertThat(selection(c, "d")).isNotEqualTo(modeChanged);
+    }
+    Files.createSymbolicLink(ctx.resolve("d/l"), Path.of("a.txt"));
+    Digest withLink;
+    try (BuildContext c = open()) {
+      withLink = selection(c, "d");
+    }
+    Files.delete(ctx.resolve("d/l"));
+    Files.createSymbolicLink(ctx.resolve("d/l"), Path.of("c.txt"));
+    try (BuildContext c = open()) {
+      assertThat(selection(c, "d")).isNotEqualTo(withLink);
+    }
+  }
+
+  /** Permission bits do not stop root: those tests only mean something unprivileged. */
+  static boolean runningAsRoot(Path someNewFile) throws IOException {
+    return ((Integer) Files.getAttribute(someNewFile, "unix:uid")) == 0;
+  }
+
+  @Test
+  void unreadableFileIsAClearError() throws IOException {
+    Path f = write("locked.txt", "x");
+    Assumptions.assumeFalse(runningAsRoot(f), "running as root");
+    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("---------"));
+    try (BuildContext c = open()) {
+      assertThatThrownBy(() -> selection(c, "locked.txt"))
+          .isInstanceOf(ContextException.class)
+          .hasMessage("cannot read \"/locked.txt\" from the build context: permission denied");
+    } finally {
+      Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+    }
+  }
+
+  @Test
+  void corruptCacheFileIsIgnored() throws IOException {
+    write("a.txt", "a");
+    age();
+    try (BuildContext c = open()) {
+      selection(c, ".");
+    }
+    Path cacheFile = BuildContext.statCacheFile(root, ctx.toRealPath());
+    byte[] bytes = Files.readAllBytes(cacheFile);
+    bytes[bytes.length / 2] ^= 0x5a;
+    Files.write(cacheFile, bytes);
+    try (BuildContext c = open()) {
+      selection(c, ".");
+      assertThat(c.hasher().filesRead()).isEqualTo(1);
+    }
+    Files.write(cacheFile, new byte[] {1, 2, 3});
+    try (BuildContext c = open()) {
+      selection(c, ".");
+      assertThat(c.hasher().filesRead()).isEqualTo(1);
+    }
+    try (BuildContext c = open()) {
+      selection(c, ".");
+      assertThat(c.hasher().filesRead()).isZero();
+    }
+  }
+
+  @Test
+  void concurrentBuildsNeverCorruptTheCache() throws Exception {
+    for (int i = 0; i < 200; i++) {
+      write("f" + i, "content " + i);
+    }
+    age();
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<Digest>> results = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        results.add(
+            pool.submit(
+                () -> {
+                  try (BuildContext c = open()) {
+                    return selection(c, ".");
+                  }
+                }));
+      }
+      Digest expected = results.get(0).get();
+      for (Future<Digest> r : results) {
+        assertThat(r.get()).isEqualTo(expected);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    try (Stream<Path> s = Files.list(BuildContext.statCacheFile(root, ctx.toRealPath()).getParent())) {
+      assertThat(s).hasSize(1); // no temp files left
+    }
+    try (BuildContext c = open()) {
+      selection(c, ".");
+      assertThat(c.hasher().filesRead()).isZero();
+    }
+  }
+
+  @Test
+  void readOnlyRootDoesNotFailTheBuild() throws IOException {
+    Assumptions.assumeFalse(runningAsRoot(write("a.txt", "a")), "running as root");
+    Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("r-x------"));
+    try (BuildContext c = open()) {
+      selection(c, ".");
+    } finally {
+      Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
+    }
+  }
+}
