@@ -6,11 +6,15 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.UnaryOperator;
 
 /**
  * One {@code RUN --mount=<csv>} (spec §2.3), parsed and validated like BuildKit's
  * {@code parseMount}. String values ({@code target}, {@code source}, {@code id}, {@code env})
- * stay as written: the builder expands them; {@code from} is never expanded.
+ * stay as written: the builder expands them; {@code from} is never expanded. A {@code mode},
+ * {@code uid}, {@code gid} or {@code size} that holds a variable cannot be checked before
+ * expansion: it is kept as written in {@link #unexpanded} and the builder re-parses the mount with
+ * {@link #parse(String, UnaryOperator)}. {@code type} and {@code sharing} must be literal.
  *
  * <p>Defaults not applied here because they depend on the build state: a cache {@code id}
  * defaults to the cleaned target, a secret id to the target's basename, a secret target to
@@ -31,6 +35,7 @@ import java.util.OptionalLong;
  * @param uid owner uid (cache, secret, ssh)
  * @param gid owner gid (cache, secret, ssh)
  * @param size tmpfs size limit in bytes
+ * @param unexpanded numeric options whose value holds a variable, as written, in order
  */
 public record RunMount(
     MountType type,
@@ -45,7 +50,8 @@ public record RunMount(
     OptionalLong mode,
     OptionalLong uid,
     OptionalLong gid,
-    OptionalLong size) {
+    OptionalLong size,
+    List<KeyValue> unexpanded) {
 
   private static final List<String> ALL_KEYS =
       List.of(
@@ -64,6 +70,7 @@ public record RunMount(
     Objects.requireNonNull(uid, "uid");
     Objects.requireNonNull(gid, "gid");
     Objects.requireNonNull(size, "size");
+    unexpanded = List.copyOf(unexpanded);
   }
 
   /**
@@ -73,6 +80,18 @@ public record RunMount(
    * @throws InvalidValueException with BuildKit's message
    */
   public static RunMount parse(String spec) {
+    return parse(spec, null);
+  }
+
+  /**
+   * Parses a {@code --mount} value after expanding every option value but {@code from} with
+   * {@code expander}, as BuildKit does at build time; then nothing is left unexpanded.
+   *
+   * @param expander expands one word; null to take values literally (IR time)
+   * @throws InvalidValueException with BuildKit's message
+   */
+  public static RunMount parse(String spec, UnaryOperator<String> expander) {
+    List<KeyValue> unexpanded = new ArrayList<>();
     List<String> fields = CsvValue.fields(spec, "mounts");
     MountType type = MountType.BIND;
     String target = null;
@@ -115,6 +134,19 @@ public record RunMount(
         }
       }
       String value = field.substring(eq + 1);
+      if (expander != null && !key.equals("from")) {
+        value = expander.apply(value);
+      } else if (expander == null
+          && value.indexOf('$') >= 0
+          && (key.equals("mode") || key.equals("uid") || key.equals("gid") || key.equals("size"))) {
+        // Checked by the builder once expanded; presence still counts for the type checks below.
+        unexpanded.add(new KeyValue(key, value));
+        if (key.equals("size") && type != MountType.TMPFS) {
+          throw new InvalidValueException(
+              "unexpected key '" + key + "' for mount type '" + type.value() + "'");
+        }
+        continue;
+      }
       if (key.equals("from")) {
         // BuildKit: 'from' is never expanded; a '$' anywhere but last is refused.
         int dollar = value.indexOf('$');
@@ -206,6 +238,21 @@ public record RunMount(
               Suggestions.wrap("unexpected key '" + key + "' in '" + field + "'", key, ALL_KEYS, true));
       }
     }
+    for (KeyValue d : unexpanded) {
+      switch (d.key()) {
+        case "mode":
+          mode = mode == null ? -1L : mode;
+          break;
+        case "uid":
+          uid = uid == null ? -1L : uid;
+          break;
+        case "gid":
+          gid = gid == null ? -1L : gid;
+          break;
+        default:
+          break;
+      }
+    }
     if (!type.allowsFileInfo()) {
       String quoted = GoQuote.quote(type.value());
       if (mode != null) {
@@ -238,6 +285,15 @@ public record RunMount(
     if (sharing != null && type != MountType.CACHE) {
       throw new InvalidValueException("invalid cache sharing set for " + type.value() + " mount");
     }
+    if (mode != null && mode < 0) {
+      mode = null;
+    }
+    if (uid != null && uid < 0) {
+      uid = null;
+    }
+    if (gid != null && gid < 0) {
+      gid = null;
+    }
     return new RunMount(
         type,
         Optional.ofNullable(target),
@@ -251,7 +307,8 @@ public record RunMount(
         optional(mode),
         optional(uid),
         optional(gid),
-        optional(size));
+        optional(size),
+        unexpanded);
   }
 
   private static boolean isEmpty(String s) {
@@ -293,6 +350,9 @@ public record RunMount(
     gid.ifPresent(v -> out.add("gid=" + v));
     if (required) {
       out.add("required");
+    }
+    for (KeyValue d : unexpanded) {
+      out.add(CsvValue.quote(d.key() + "=" + d.value()));
     }
     return String.join(",", out);
   }

@@ -123,4 +123,27 @@ class RunMountTest {
     RunMount m = RunMount.parse(spec);
     assertThat(RunMount.parse(m.toSpec())).isEqualTo(m);
   }
+
+  @Test
+  void numericOptionsWithVariablesWaitForExpansion() {
+    RunMount m = RunMount.parse("type=cache,target=/c,uid=${UID},gid=$GID,mode=0700");
+    assertThat(m.uid()).isEmpty();
+    assertThat(m.mode()).isEqualTo(OptionalLong.of(0700));
+    assertThat(m.unexpanded()).containsExactly(new KeyValue("uid", "${UID}"), new KeyValue("gid", "$GID"));
+    assertThat(RunMount.parse(m.toSpec())).isEqualTo(m);
+    RunMount expanded =
+        RunMount.parse("type=cache,target=$HOME/c,uid=${UID},gid=$GID", v -> v.replace("${UID}", "1000").replace("$GID", "1001").replace("$HOME", "/root"));
+    assertThat(expanded.uid()).isEqualTo(OptionalLong.of(1000));
+    assertThat(expanded.gid()).isEqualTo(OptionalLong.of(1001));
+    assertThat(expanded.target()).contains("/root/c");
+    assertThat(expanded.unexpanded()).isEmpty();
+  }
+
+  @Test
+  void deferredOptionsStillCountForTheTypeChecks() {
+    assertThatThrownBy(() -> RunMount.parse("type=bind,target=/a,uid=$U")).hasMessage("uid not allowed for \"bind\" type mounts");
+    assertThatThrownBy(() -> RunMount.parse("type=cache,target=/a,size=$S")).hasMessage("unexpected key 'size' for mount type 'cache'");
+    assertThatThrownBy(() -> RunMount.parse("type=cache,uid=$U", v -> v.equals("$U") ? "x" : v)).hasMessage("invalid value x for uid");
+    assertThat(RunMount.parse("type=tmpfs,target=/t,size=$S").unexpanded()).containsExactly(new KeyValue("size", "$S"));
+  }
 }
