@@ -36,37 +36,42 @@ final class DirectoryWalk {
 
   private void walkChildren(Path dir, String rel, boolean dirIsOpaque, LayerWriter.Sink sink)
       throws IOException {
-    List<String> names = new ArrayList<>();
+    // lstat every child first: a whiteout device sorts by its ".wh." name, not its own.
+    List<Child> children = new ArrayList<>();
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
       for (Path p : ds) {
-        names.add(p.getFileName().toString());
+        String name = p.getFileName().toString();
+        if (overlayUpper && name.startsWith(Whiteouts.PREFIX)) {
+          throw new IOException("\"" + LayerPaths.join(rel, name) + "\" in " + root + " starts with "
+              + Whiteouts.PREFIX + ", which a layer cannot hold (it would read as a whiteout)");
+        }
+        Map<String, Object> a = Files.readAttributes(p, ATTRS, LinkOption.NOFOLLOW_LINKS);
+        int fmt = (Integer) a.get("mode") & Posix.S_IFMT;
+        boolean whiteout = overlayUpper && fmt == Posix.S_IFCHR && (Long) a.get("rdev") == 0;
+        children.add(new Child(p, whiteout ? Whiteouts.PREFIX + name : name, whiteout, a));
       }
     }
-    names.sort(LayerPaths::compareName);
+    children.sort((x, y) -> LayerPaths.compareName(x.layerName, y.layerName));
     if (dirIsOpaque) {
       // The marker carries fixed metadata and the directory's mtime, so that applying the layer
       // as an overlay lower dir and writing that dir again gives the same bytes.
       sink.add(LayerEntry.file(LayerPaths.join(rel, Whiteouts.OPAQUE), 0, 0, Content.EMPTY)
           .withMtime(Files.getLastModifiedTime(dir, LinkOption.NOFOLLOW_LINKS).toInstant()));
     }
-    for (String name : names) {
-      Path p = dir.resolve(name);
-      String path = LayerPaths.join(rel, name);
-      if (overlayUpper && name.startsWith(Whiteouts.PREFIX)) {
-        throw new IOException("\"" + path + "\" in " + root + " starts with " + Whiteouts.PREFIX
-            + ", which a layer cannot hold (it would read as a whiteout)");
-      }
-      Map<String, Object> a = Files.readAttributes(p, ATTRS, LinkOption.NOFOLLOW_LINKS);
+    for (Child child : children) {
+      Path p = child.path;
+      String path = LayerPaths.join(rel, child.layerName);
+      Map<String, Object> a = child.attrs;
       int mode = (Integer) a.get("mode");
       int fmt = mode & Posix.S_IFMT;
       long uid = ((Number) a.get("uid")).longValue() & 0xffffffffL;
       long gid = ((Number) a.get("gid")).longValue() & 0xffffffffL;
       Instant mtime = ((FileTime) a.get("lastModifiedTime")).toInstant();
       long rdev = (Long) a.get("rdev");
-      if (overlayUpper && fmt == Posix.S_IFCHR && rdev == 0) {
+      if (child.whiteout) {
         if (!dirIsOpaque) { // inside an opaque dir nothing below shows: the whiteout is redundant
-          sink.add(new LayerEntry(LayerPaths.whiteoutOf(path), EntryType.FILE, mode & 07777, uid,
-              gid, mtime, 0, "", Map.of(), 0, 0, null));
+          sink.add(new LayerEntry(path, EntryType.FILE, mode & 07777, uid, gid, mtime, 0, "",
+              Map.of(), 0, 0, null));
         }
         continue;
       }
@@ -116,6 +121,21 @@ final class DirectoryWalk {
         default:
           break; // unknown kinds: nothing a layer can carry
       }
+    }
+  }
+
+  /** A directory entry, lstat'ed, with the name it has in the layer. */
+  private static final class Child {
+    final Path path;
+    final String layerName;
+    final boolean whiteout;
+    final Map<String, Object> attrs;
+
+    Child(Path path, String layerName, boolean whiteout, Map<String, Object> attrs) {
+      this.path = path;
+      this.layerName = layerName;
+      this.whiteout = whiteout;
+      this.attrs = attrs;
     }
   }
 

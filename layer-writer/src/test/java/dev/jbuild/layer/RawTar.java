@@ -16,7 +16,7 @@ final class RawTar {
   }
 
   RawTar dir(String name) {
-    return entry(name, '5', new byte[0], "");
+    return header(name.getBytes(StandardCharsets.UTF_8), '5', 0, "", 0755, 0, 0);
   }
 
   RawTar symlink(String name, String target) {
