@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "Builds OCI images from Dockerfiles: no daemon, no root.",
-    subcommands = {CommandLine.HelpCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, CheckCommand.class, TargetsCommand.class})
 public final class Main implements Runnable {
 
   /** Exit codes, as docker build uses them. */
