@@ -11,15 +11,16 @@ import java.util.List;
  * @param nested the sub-instruction of ONBUILD, or null
  */
 record LineNode(
-    String keyword, String original, List<String> flags, List<String> args, boolean json,
-    LineNode nested) {
+    String keyword, String lower, String original, List<String> flags, List<String> args,
+    boolean json, LineNode nested) {
 
   LineNode {
     flags = List.copyOf(flags);
     args = List.copyOf(args);
   }
 
+  /** The keyword lowercased: the dispatch key (computed once per node). */
   String lowerKeyword() {
-    return keyword.toLowerCase(java.util.Locale.ROOT);
+    return lower;
   }
 }

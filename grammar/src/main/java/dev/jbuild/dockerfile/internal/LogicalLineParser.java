@@ -63,39 +63,40 @@ final class LogicalLineParser {
       rest = GoStrings.trimSpace(extractFlags(trimmed.substring(from), collected));
       flags = collected;
     }
-    switch (keyword.toLowerCase(Locale.ROOT)) {
+    String lower = keyword.toLowerCase(Locale.ROOT);
+    switch (lower) {
       case "add":
       case "copy":
       case "volume":
-        return maybeJsonToList(keyword, line, flags, rest);
+        return maybeJsonToList(keyword, lower, line, flags, rest);
       case "run":
       case "cmd":
       case "entrypoint":
       case "shell":
-        return maybeJson(keyword, line, flags, rest, List.of());
+        return maybeJson(keyword, lower, line, flags, rest, List.of());
       case "from":
       case "expose":
-        return new LineNode(keyword, line, flags, whitespaceDelimited(rest), false, null);
+        return new LineNode(keyword, lower, line, flags, whitespaceDelimited(rest), false, null);
       case "user":
       case "workdir":
       case "stopsignal":
       case "maintainer":
-        return new LineNode(keyword, line, flags, rest.isEmpty() ? List.of() : List.of(rest),
+        return new LineNode(keyword, lower, line, flags, rest.isEmpty() ? List.of() : List.of(rest),
             false, null);
       case "env":
-        return new LineNode(keyword, line, flags, nameVal(rest, "ENV"), false, null);
+        return new LineNode(keyword, lower, line, flags, nameVal(rest, "ENV"), false, null);
       case "label":
-        return new LineNode(keyword, line, flags, nameVal(rest, "LABEL"), false, null);
+        return new LineNode(keyword, lower, line, flags, nameVal(rest, "LABEL"), false, null);
       case "arg":
-        return new LineNode(keyword, line, flags, words(rest), false, null);
+        return new LineNode(keyword, lower, line, flags, words(rest), false, null);
       case "healthcheck":
-        return healthcheck(keyword, line, flags, rest);
+        return healthcheck(keyword, lower, line, flags, rest);
       case "onbuild":
-        return new LineNode(keyword, line, flags, List.of(), false,
+        return new LineNode(keyword, lower, line, flags, List.of(), false,
             rest.isEmpty() ? null : parse(rest));
       default:
         // parseIgnore: BuildKit keeps one empty argument node
-        return new LineNode(keyword, line, flags, List.of(""), false, null);
+        return new LineNode(keyword, lower, line, flags, List.of(""), false, null);
     }
   }
 
@@ -291,7 +292,7 @@ final class LogicalLineParser {
   }
 
   /** parseHealthConfig: the type word, then the command like RUN. */
-  private LineNode healthcheck(String keyword, String line, List<String> flags, String rest)
+  private LineNode healthcheck(String keyword, String lower, String line, List<String> flags, String rest)
       throws LineSyntaxException {
     // BuildKit finds the first word by testing single bytes with unicode.IsSpace
     String bytes = GoStrings.toByteView(rest);
@@ -304,10 +305,10 @@ final class LogicalLineParser {
       next++;
     }
     if (sep == 0) {
-      return new LineNode(keyword, line, flags, List.of(), false, null);
+      return new LineNode(keyword, lower, line, flags, List.of(), false, null);
     }
     String type = GoStrings.fromByteView(bytes.substring(0, sep));
-    return maybeJson(keyword, line, flags, GoStrings.fromByteView(bytes.substring(next)),
+    return maybeJson(keyword, lower, line, flags, GoStrings.fromByteView(bytes.substring(next)),
         List.of(type));
   }
 
@@ -315,29 +316,29 @@ final class LogicalLineParser {
 
   /** parseMaybeJSON: exec form, or the whole rest as one shell-form string. */
   private LineNode maybeJson(
-      String keyword, String line, List<String> flags, String rest, List<String> before)
+      String keyword, String lower, String line, List<String> flags, String rest, List<String> before)
       throws LineSyntaxException {
     List<String> args = new ArrayList<>(before);
     if (rest.isEmpty()) {
-      return new LineNode(keyword, line, flags, args, false, null);
+      return new LineNode(keyword, lower, line, flags, args, false, null);
     }
     List<String> json = json(rest);
     if (json != null) {
       args.addAll(json);
-      return new LineNode(keyword, line, flags, args, true, null);
+      return new LineNode(keyword, lower, line, flags, args, true, null);
     }
     args.add(rest);
-    return new LineNode(keyword, line, flags, args, false, null);
+    return new LineNode(keyword, lower, line, flags, args, false, null);
   }
 
   /** parseMaybeJSONToList: exec form, or a whitespace split. */
-  private LineNode maybeJsonToList(String keyword, String line, List<String> flags, String rest)
+  private LineNode maybeJsonToList(String keyword, String lower, String line, List<String> flags, String rest)
       throws LineSyntaxException {
     List<String> json = json(rest);
     if (json != null) {
-      return new LineNode(keyword, line, flags, json, true, null);
+      return new LineNode(keyword, lower, line, flags, json, true, null);
     }
-    return new LineNode(keyword, line, flags, whitespaceDelimited(rest), false, null);
+    return new LineNode(keyword, lower, line, flags, whitespaceDelimited(rest), false, null);
   }
 
   /**

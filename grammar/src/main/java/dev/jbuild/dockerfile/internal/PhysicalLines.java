@@ -15,6 +15,7 @@ final class PhysicalLines {
   static final int MAX_LINE = 65535;
 
   private final byte[] content;
+  private final List<String> lines = new ArrayList<>();
   private int pos;
   private int number;
   private boolean tooLong;
@@ -50,6 +51,7 @@ final class PhysicalLines {
     textStart = start;
     textEnd = end;
     text = new String(content, start, end - start, StandardCharsets.UTF_8);
+    lines.add(end > start && content[end - 1] == '\r' ? text.substring(0, text.length() - 1) : text);
     return true;
   }
 
@@ -97,24 +99,8 @@ final class PhysicalLines {
         new String(content, textStart + 1, textEnd - textStart - 1, StandardCharsets.UTF_8));
   }
 
-  /** All lines of the file for rendering: BOM removed, no terminators. */
-  static List<String> all(byte[] content) {
-    List<String> out = new ArrayList<>();
-    int start = 0;
-    if (content.length >= 3 && (content[0] & 0xFF) == 0xEF && (content[1] & 0xFF) == 0xBB
-        && (content[2] & 0xFF) == 0xBF) {
-      start = 3;
-    }
-    while (start < content.length) {
-      int nl = indexOf(content, (byte) '\n', start);
-      int end = nl < 0 ? content.length : nl;
-      int e = end;
-      if (e > start && content[e - 1] == '\r') {
-        e--;
-      }
-      out.add(new String(content, start, e - start, StandardCharsets.UTF_8));
-      start = nl < 0 ? content.length : nl + 1;
-    }
-    return out;
+  /** The lines scanned so far for rendering: BOM removed, no terminators (nor a CR before LF). */
+  List<String> scanned() {
+    return lines;
   }
 }

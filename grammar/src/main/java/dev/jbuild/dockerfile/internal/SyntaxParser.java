@@ -23,7 +23,6 @@ public final class SyntaxParser {
       "https://docs.docker.com/go/dockerfile/rule/no-empty-continuation/";
 
   private final String file;
-  private final byte[] content;
   private final PhysicalLines scanner;
   private final DirectiveScanner directives = new DirectiveScanner();
   private final List<SyntaxNode> children = new ArrayList<>();
@@ -32,7 +31,6 @@ public final class SyntaxParser {
 
   private SyntaxParser(String file, byte[] content) {
     this.file = file;
-    this.content = content;
     this.scanner = new PhysicalLines(content);
   }
 
@@ -140,7 +138,7 @@ public final class SyntaxParser {
     }
     return new SyntaxTree(file,
         new Directives(directives.syntax(), directives.escape(), directives.check()),
-        children, warnings, PhysicalLines.all(content));
+        children, warnings, scanner.scanned());
   }
 
   private LogicalLineParser lineParser() {
