@@ -54,9 +54,28 @@ final class DockerArchiveWriter {
     if (Files.isDirectory(target)) {
       throw new ExportException(dest, dest + " is a directory; a docker-archive is a file.");
     }
-    List<Path> temps = new ArrayList<>();
     try {
       Files.createDirectories(target.getParent());
+    } catch (IOException e) {
+      throw new ExportException(dest, "cannot create " + target.getParent() + ": " + e, e);
+    }
+    // layers are uncompressed into temp files beside the destination (same filesystem)
+    try (AtomicFile f = AtomicFile.create(target)) {
+      write(manifestDesc, fullNames, f.stream(), target.getParent(), dest);
+      f.commit();
+    } catch (CacheException e) {
+      throw new ExportException(dest, e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Writes the archive to {@code out} (not closed), uncompressing layers into temporary files
+   * in {@code tempDir} first; {@code dest} only names the destination in errors.
+   */
+  void write(Descriptor manifestDesc, List<String> fullNames, OutputStream out, Path tempDir,
+      Path dest) {
+    List<Path> temps = new ArrayList<>();
+    try {
       ImageManifest manifest = store.readManifest(manifestDesc.digest()).value();
       RawJson<ImageConfig> config = store.readConfig(manifest.config().digest());
       List<Digest> diffIds = config.value().rootfs().diffIds();
@@ -65,23 +84,18 @@ final class DockerArchiveWriter {
             + manifest.layers().size() + " layers but its config lists " + diffIds.size()
             + " diffIDs; the image is inconsistent and cannot be saved as a docker-archive.");
       }
-      // uncompressed layers first, into temp files beside the destination (same filesystem)
       Map<Digest, Path> layerFiles = new LinkedHashMap<>();
       for (int i = 0; i < diffIds.size(); i++) {
         Digest diffId = diffIds.get(i);
         if (layerFiles.containsKey(diffId)) {
           continue;
         }
-        Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName()
-            + ".layer-", ".tmp");
+        Path temp = Files.createTempFile(tempDir, ".docker-archive.layer-", ".tmp");
         temps.add(temp);
         uncompress(manifest.layers().get(i), diffId, temp, dest);
         layerFiles.put(diffId, temp);
       }
-      try (AtomicFile f = AtomicFile.create(target)) {
-        writeTar(f.stream(), config, diffIds, layerFiles, fullNames);
-        f.commit();
-      }
+      writeTar(out, config, diffIds, layerFiles, fullNames);
     } catch (CacheException e) {
       throw new ExportException(dest, e.getMessage(), e);
     } catch (IOException e) {

@@ -69,6 +69,36 @@ public final class ImageExporter {
     });
   }
 
+  /** The archive formats that can be streamed. */
+  public enum ArchiveFormat {
+    OCI_ARCHIVE,
+    DOCKER_ARCHIVE
+  }
+
+  /**
+   * Streams an archive of {@code image} to {@code out} (standard output for {@code jbuild save
+   * -o -}, a pipe into {@code docker load}). The stream is not closed. A docker-archive needs
+   * its layers uncompressed first; they go to temporary files under the store's {@code tmp/}.
+   * A failure midway leaves a truncated stream: use {@link #export} for files.
+   */
+  public void exportTo(Descriptor image, List<String> names, Platform platform,
+      ArchiveFormat format, java.io.OutputStream out) {
+    Path label = Path.of("-");
+    List<String> fullNames = Names.normalize(names, label);
+    Descriptor root = withoutNames(image);
+    if (format == ArchiveFormat.OCI_ARCHIVE) {
+      try {
+        new OciLayoutWriter(store).writeArchive(root, closure(root, label), fullNames, out);
+      } catch (java.io.IOException e) {
+        throw new ExportException(label, "cannot write the OCI archive: " + e, e);
+      }
+    } else {
+      Path tmp = store.root().tmp();
+      new DockerArchiveWriter(store).write(singleManifest(root, platform, label), fullNames, out,
+          tmp, label);
+    }
+  }
+
   private static Descriptor withoutNames(Descriptor d) {
     Map<String, String> a = new LinkedHashMap<>(d.annotations());
     a.remove(Descriptor.REF_NAME);

@@ -56,6 +56,8 @@ final class OciLayoutWriter {
     } catch (IOException e) {
       throw new ExportException(dest, "cannot write the OCI layout " + dest + ": " + e
           + ". Nothing was changed there.", e);
+    } catch (CacheException e) {
+      throw new ExportException(dest, e.getMessage(), e);
     }
   }
 
@@ -205,6 +207,8 @@ final class OciLayoutWriter {
     } catch (IOException e) {
       throw new ExportException(dest, "cannot write the OCI archive " + dest + ": " + e
           + ". Nothing was written.", e);
+    } catch (CacheException e) {
+      throw new ExportException(dest, e.getMessage(), e);
     }
   }
 

@@ -94,6 +94,47 @@ class OutputFormatsIT {
   }
 
   @Test
+  void skopeoAndTheStoreShareIndexJson() throws Exception {
+    Path root = store.blobs().root().dir();
+    Path dir = tmp.resolve("layout");
+    exporter.export(image.manifest, List.of("app:1"), null, new ExportTarget.OciDirectory(dir));
+    // skopeo writes a tag into the store the way jbuild names them
+    Tools.ok(tmp, "skopeo", "--policy", policy.toString(), "copy", "oci:" + dir + ":1",
+        "oci:" + root + ":docker.io/library/other:7");
+    assertThat(store.resolve("other:7")).map(Descriptor::digest)
+        .contains(image.manifest.digest());
+    // and jbuild's next tag keeps skopeo's entry
+    store.tag("third:1", image.manifest);
+    assertThat(store.list()).extracting(t -> t.name()).contains("docker.io/library/app:1",
+        "docker.io/library/other:7", "docker.io/library/third:1");
+    assertThat(inspect("oci:" + root + ":docker.io/library/third:1").get("Digest").asText())
+        .isEqualTo(image.manifest.digest().toString());
+  }
+
+  @Test
+  void archivesStreamToAnOutputStream() throws Exception {
+    Path oci = tmp.resolve("stream-oci.tar");
+    Path docker = tmp.resolve("stream-docker.tar");
+    try (var out = Files.newOutputStream(oci)) {
+      exporter.exportTo(image.manifest, List.of("app:1"), null,
+          ImageExporter.ArchiveFormat.OCI_ARCHIVE, out);
+    }
+    try (var out = Files.newOutputStream(docker)) {
+      exporter.exportTo(image.manifest, List.of("app:1"), null,
+          ImageExporter.ArchiveFormat.DOCKER_ARCHIVE, out);
+    }
+    Path file = tmp.resolve("file-oci.tar");
+    exporter.export(image.manifest, List.of("app:1"), null, new ExportTarget.OciArchive(file));
+    assertThat(Files.mismatch(oci, file)).isEqualTo(-1L);
+    assertThat(inspect("oci-archive:" + oci + ":1").get("Digest").asText())
+        .isEqualTo(image.manifest.digest().toString());
+    assertThat(inspect("docker-archive:" + docker + ":app:1").get("Layers")).hasSize(2);
+    try (Stream<Path> s = Files.list(store.blobs().root().tmp())) {
+      assertThat(s.toList()).isEmpty();
+    }
+  }
+
+  @Test
   void ociDirectory() throws Exception {
     Path dir = tmp.resolve("out/layout");
     exporter.export(image.manifest, List.of("app:1", "registry.example.com/team/app:rc"), null,
