@@ -306,6 +306,14 @@ class SyntaxParserTest {
     }
 
     @Test
+    void flagsUseTheDirectiveEscape() {
+      SyntaxNode n = parse("# escape=`\nFROM a\nCOPY --x=a`\"b\\c --y='d`'e' f g\n")
+          .children().get(1);
+      assertThat(n.flags()).containsExactly("--x=a\"b\\c", "--y=d'e");
+      assertThat(n.args()).containsExactly("f", "g");
+    }
+
+    @Test
     void flagsEndAtABareDoubleDash() {
       SyntaxNode n = parse("FROM a\nRUN --a -- --b c\n").children().get(1);
       assertThat(n.flags()).containsExactly("--a");

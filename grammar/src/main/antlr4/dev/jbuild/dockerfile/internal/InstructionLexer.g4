@@ -4,13 +4,15 @@
  * BuildKit's line parser is a set of small hand-written state machines, each run over the text
  * after the keyword. Each one is a lexer mode here; the Java driver picks the mode:
  *
- *   default  extractBuilderFlags: leading --flag words. The input is the UTF-8 bytes of the
- *            text seen as Latin-1 (one char per byte), because BuildKit walks bytes and calls
- *            unicode.IsSpace on each one (so 0x85 and 0xA0 bytes count as spaces there).
- *   WORDS    parseWords (ENV, LABEL, ARG): quote-aware words, quotes and escapes kept. The
- *            driver always presents the escape character as a backslash (it swaps \ and ` in
- *            the input when the escape directive chose the backtick).
+ *   default  extractBuilderFlags: leading --flag words, quotes and escapes removed. The input
+ *            is the UTF-8 bytes of the text seen as Latin-1 (one char per byte), because
+ *            BuildKit walks bytes and calls unicode.IsSpace on each one (so 0x85 and 0xA0 bytes
+ *            count as spaces there).
+ *   WORDS    parseWords (ENV, LABEL, ARG): quote-aware words, quotes and escapes kept.
  *   JSON     the JSON array of the exec form, as Go's encoding/json scanner accepts it.
+ *
+ * In the first two the escape is written as a backslash: the driver swaps \ and ` in the input
+ * (and back in the results) when the escape directive chose the backtick.
  *
  * No rule here can fail: every mode ends in a catch-all, so lexing never reports an error.
  */
@@ -37,7 +39,7 @@ FDQ_CLOSE : '"' -> popMode ;
 
 mode FLAG_SQ;
 FSQ_TEXT : ~['\\]+ ;
-FSQ_ESC : '\\' . ;    // BuildKit's flag scanner honours the backslash inside single quotes too
+FSQ_ESC : '\\' . ;    // BuildKit's flag scanner honours the escape inside single quotes too
 FSQ_LONE_ESC : '\\' ;
 FSQ_CLOSE : '\'' -> popMode ;
 

@@ -117,8 +117,10 @@ final class LogicalLineParser {
     if (!text.startsWith("--", i)) {
       return text.substring(i);
     }
+    // the grammar's escape is the backslash; with the backtick directive the two swap roles
+    boolean backtick = escape == '`';
     String bytes = GoStrings.toByteView(text);
-    lexer.setInputStream(CharStreams.fromString(bytes));
+    lexer.setInputStream(CharStreams.fromString(backtick ? swapEscape(bytes) : bytes));
     StringBuilder word = new StringBuilder();
     Token t = lexer.nextToken();
     while (true) {
@@ -136,14 +138,15 @@ final class LogicalLineParser {
             appendFlagPart(word, t);
             t = lexer.nextToken();
           }
-          if (word.length() == 2 && word.charAt(1) == '-') {
+          if (word.length() == 2) {
             // a bare "--" ends the flags and is dropped
             return t.getType() == Token.EOF
                 ? ""
                 : GoStrings.fromByteView(bytes.substring(t.getStartIndex()));
           }
           // Go appends each byte as a rune: the byte view is exactly what BuildKit keeps
-          flags.add(word.toString());
+          String flag = word.toString();
+          flags.add(backtick ? swapEscape(flag) : flag);
           continue;
         default:
           return GoStrings.fromByteView(bytes.substring(t.getStartIndex()));
@@ -390,7 +393,7 @@ final class LogicalLineParser {
       } catch (Throwable e) {
         failure.set(e);
       }
-    }, "jbuild-deep-json", 512L << 20);
+    }, "jbuild-deep-json", 64L << 20);
     t.start();
     try {
       t.join();

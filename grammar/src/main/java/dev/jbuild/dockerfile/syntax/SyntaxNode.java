@@ -16,10 +16,12 @@ import java.util.Optional;
  * @param flags the leading {@code --flag[=value]} words, quotes removed (bare {@code --}
  *     dropped)
  * @param args the arguments in the shape of the instruction's parse function (ENV and LABEL
- *     as key, value, separator triples)
+ *     as key, value, separator triples; an unknown keyword has the single empty argument of
+ *     BuildKit's {@code parseIgnore})
  * @param json exec (JSON) form
  * @param nested the instruction after ONBUILD
- * @param heredocs here-documents, in order
+ * @param heredocs here-documents, in order (for ONBUILD, those of the nested instruction,
+ *     listed on both nodes)
  * @param comments the comment lines right before the instruction ({@code PrevComment}), without
  *     the {@code #}
  * @param span where it stands; startColumn is the column of the keyword
