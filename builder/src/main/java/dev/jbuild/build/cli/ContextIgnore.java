@@ -30,6 +30,12 @@ final class ContextIgnore implements IgnoreMatcher {
     return matcher.matches(clean(path));
   }
 
+  @Override
+  public boolean mayReincludeBelow(String path) {
+    String p = clean(path);
+    return p.equals(".") ? matcher.hasExclusions() : matcher.mayReincludeBelow(p);
+  }
+
   /** A COPY source as a context-relative path: {@code ./a//b/../c} is {@code a/c}, {@code /} is {@code .}. */
   static String clean(String path) {
     List<String> parts = new ArrayList<>();

@@ -16,4 +16,12 @@ public interface IgnoreMatcher {
    * directories is excluded: patternmatcher's {@code MatchesOrParentMatches}.
    */
   boolean matchesOrParentMatches(String path);
+
+  /**
+   * Whether a {@code !} pattern could re-include something at or below {@code path} although
+   * {@code path} is excluded; then a COPY of it still has content and the check stays silent.
+   * False only when that provably cannot happen. For the context root ({@code .}) any {@code
+   * !} pattern counts.
+   */
+  boolean mayReincludeBelow(String path);
 }

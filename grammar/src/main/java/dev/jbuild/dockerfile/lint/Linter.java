@@ -86,6 +86,8 @@ public final class Linter {
   private static final Set<String> NON_ENV_ARGS =
       Set.of("BUILDKIT_SBOM_SCAN_CONTEXT", "BUILDKIT_SBOM_SCAN_STAGE");
   private static final Set<String> RESERVED_STAGE_NAMES = Set.of("context", "scratch");
+  private static final Pattern DIRECTIVE =
+      Pattern.compile("(?i)^[ \\t]*(syntax|escape|check)[ \\t]*=.*$");
 
   private final SyntaxTree syntax;
   private final Dockerfile dockerfile;
@@ -93,6 +95,7 @@ public final class Linter {
   private final Map<Integer, SyntaxNode> nodesByLine = new HashMap<>();
   private final List<Diagnostic> found = new ArrayList<>();
   private final ShellLexer lexer;
+  private int firstNodeHeader;
   private CheckConfig config = CheckConfig.DEFAULT;
   private Optional<String> error = Optional.empty();
 
@@ -104,6 +107,27 @@ public final class Linter {
     for (SyntaxNode n : syntax.children()) {
       nodesByLine.put(n.span().startLine(), n);
     }
+    if (!syntax.children().isEmpty()) {
+      SyntaxNode first = syntax.children().get(0);
+      List<String> comments = first.comments();
+      int header = 0;
+      while (header < comments.size() && DIRECTIVE.matcher(comments.get(header)).matches()) {
+        header++;
+      }
+      firstNodeHeader = header;
+    }
+  }
+
+  /**
+   * The comments before an instruction that describe it: for the first instruction, the parser
+   * directives at the top of the file are not among them.
+   */
+  private List<String> comments(SyntaxNode node) {
+    List<String> all = node.comments();
+    if (!syntax.children().isEmpty() && node == syntax.children().get(0)) {
+      return all.subList(firstNodeHeader, all.size());
+    }
+    return all;
   }
 
   /**
@@ -153,7 +177,8 @@ public final class Linter {
     }
 
     List<Diagnostic> sorted = new ArrayList<>(found);
-    sorted.sort(Comparator.comparingInt(d -> d.span().startLine()));
+    sorted.sort(
+        Comparator.<Diagnostic>comparingInt(d -> d.span().startLine()).thenComparing(Diagnostic::message));
     if (error.isPresent()) {
       return new LintReport(sorted, error);
     }
@@ -181,7 +206,7 @@ public final class Linter {
     CheckConfig effective = config;
     SyntaxNode node = nodesByLine.get(span.startLine());
     if (node != null) {
-      Optional<CheckConfig> local = CheckConfig.fromComments(node.comments());
+      Optional<CheckConfig> local = CheckConfig.fromComments(comments(node));
       if (local.isPresent()) {
         effective = effective.merge(local.get());
       }
@@ -270,7 +295,7 @@ public final class Linter {
 
   /** The last comment line before a FROM or ARG must start with the name it describes. */
   private void definitionDescription(String instruction, List<String> keys, Instruction at) {
-    List<String> comments = node(at).map(SyntaxNode::comments).orElse(List.of());
+    List<String> comments = node(at).map(this::comments).orElse(List.of());
     if (comments.isEmpty() || keys.isEmpty()) {
       return;
     }
@@ -435,13 +460,30 @@ public final class Linter {
         undefinedInFrom(platform, defined, from);
         redundantTargetPlatform(raw, platform, global, from);
         constantPlatform(platform, stage, from);
+        List<String> withValues = new ArrayList<>(global.env().names());
         if (platform.value().isEmpty()) {
-          fail("empty platform value from expression " + raw, from.span());
+          fail("empty platform value from expression " + raw + hint(platform, withValues), from.span());
+          return null;
+        }
+        Optional<String> problem = PlatformText.problem(platform.value());
+        if (problem.isPresent()) {
+          fail("failed to parse platform " + raw + ": " + problem.get() + hint(platform, withValues), from.span());
           return null;
         }
       }
     }
     return global;
+  }
+
+  /** BuildKit's {@code wrapSuggestAny}: a hint for the first unset name that has one. */
+  private static String hint(Expansion e, List<String> options) {
+    for (String name : e.unset()) {
+      Optional<String> s = Suggestions.closest(name, options, true);
+      if (s.isPresent()) {
+        return " (did you mean " + s.get() + "?)";
+      }
+    }
+    return "";
   }
 
   private void undefinedInFrom(Expansion e, List<String> defined, From from) {
@@ -719,33 +761,52 @@ public final class Linter {
       return out;
     }
 
+    /**
+     * {@code CopyIgnoredFile}: the source (or a parent) is excluded and no {@code !} pattern can
+     * bring back anything at or below it. The context root counts only when the ignore file
+     * excludes everything ({@code *}, {@code **}, {@code **}{@code /*}).
+     */
     private void ignoredFile(String command, String src, Instruction at) {
       if (options.ignore().isEmpty()) {
         return;
       }
       IgnoreMatcher m = options.ignore().get();
-      List<String> patterns = m.patterns();
-      for (String p : patterns) {
-        if (p.strip().startsWith("!")) {
-          return; // re-includes make the answer depend on the whole tree
-        }
-      }
-      String cleaned = src.replaceAll("/+$", "");
-      if (cleaned.isEmpty() || cleaned.equals(".") || src.equals("/") || src.equals("./")) {
+      String trimmed = src.replaceAll("/+$", "");
+      boolean root = trimmed.isEmpty() || trimmed.equals(".") || trimmed.equals("./");
+      if (root) {
         boolean everything = false;
-        for (String p : patterns) {
+        for (String p : m.patterns()) {
           String t = p.strip();
-          if (t.equals("*") || t.equals("**") || t.equals("**/*")) {
-            everything = true;
-          }
+          everything |= t.equals("*") || t.equals("**") || t.equals("**/*");
         }
         if (!everything) {
           return;
         }
       }
-      if (m.matchesOrParentMatches(src)) {
-        report(Rules.COPY_IGNORED_FILE, at.span(), Rules.COPY_IGNORED_FILE.format(command, src));
+      if (!m.matchesOrParentMatches(src)) {
+        return;
       }
+      if (m.mayReincludeBelow(root ? "." : literalPrefix(src))) {
+        return;
+      }
+      report(Rules.COPY_IGNORED_FILE, at.span(), Rules.COPY_IGNORED_FILE.format(command, src));
+    }
+
+    /** The directory part of a source before its first wildcard ({@code sub/*.txt} gives {@code sub}). */
+    private String literalPrefix(String src) {
+      int wild = -1;
+      for (int i = 0; i < src.length(); i++) {
+        char c = src.charAt(i);
+        if (c == '*' || c == '?' || c == '[') {
+          wild = i;
+          break;
+        }
+      }
+      if (wild < 0) {
+        return src;
+      }
+      int slash = src.lastIndexOf('/', wild);
+      return slash <= 0 ? "." : src.substring(0, slash);
     }
 
     private boolean isRemote(String src) {

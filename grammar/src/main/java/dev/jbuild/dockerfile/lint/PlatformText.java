@@ -20,12 +20,50 @@ final class PlatformText {
       Set.of("386", "amd64", "amd64p32", "arm", "armbe", "arm64", "arm64be", "ppc64", "ppc64le",
           "loong64", "mips", "mipsle", "mips64", "mips64le", "mips64p32", "mips64p32le", "ppc",
           "riscv", "riscv64", "s390", "s390x", "sparc", "sparc64", "wasm");
-  private static final Pattern COMPONENT = Pattern.compile("^[A-Za-z0-9_-]+$");
+  private static final Pattern COMPONENT = Pattern.compile("^[A-Za-z0-9_.-]+$");
 
   private PlatformText() {}
 
   /** The platform, or empty when containerd would reject the text. */
   static Optional<Platform> parse(String text, Platform host) {
+    return problem(text).isPresent() ? Optional.empty() : parseValid(text, host);
+  }
+
+  /**
+   * Why containerd's {@code platforms.Parse} rejects {@code text}, in its words, or empty when
+   * it accepts it.
+   */
+  static Optional<String> problem(String text) {
+    if (text.contains("*")) {
+      return Optional.of(GoQuote.quote(text) + ": wildcards not yet supported: invalid argument");
+    }
+    String[] parts = text.split("/", -1);
+    String osPart = parts[0];
+    int paren = osPart.indexOf('(');
+    if (paren >= 0 && osPart.endsWith(")")) {
+      osPart = osPart.substring(0, paren);
+    }
+    for (int i = 0; i < parts.length; i++) {
+      String c = i == 0 ? osPart : parts[i];
+      if (!COMPONENT.matcher(c).matches()) {
+        return Optional.of(
+            GoQuote.quote(c) + " is an invalid component of " + GoQuote.quote(text)
+                + ": platform specifier component must match \"^[A-Za-z0-9_.-]+$\": invalid argument");
+      }
+    }
+    if (parts.length > 3) {
+      return Optional.of(GoQuote.quote(text) + ": cannot parse platform specifier: invalid argument");
+    }
+    if (parts.length == 1
+        && !KNOWN_OS.contains(normalizeOs(osPart))
+        && !KNOWN_ARCH.contains(normalizeArch(osPart))) {
+      return Optional.of(
+          GoQuote.quote(text) + ": unknown operating system or architecture: invalid argument");
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<Platform> parseValid(String text, Platform host) {
     if (text.contains("*")) {
       return Optional.empty();
     }

@@ -145,7 +145,8 @@ class LintGoldenTest {
 
   /**
    * A small stand-in for the builder's patternmatcher: {@code *} and {@code ?} within a path
-   * segment, {@code **} across segments, a match on any parent directory counts.
+   * segment, {@code **} across segments, a match on any parent directory counts, the last
+   * matching pattern wins, sources are cleaned of a leading {@code ./}.
    */
   static final class GlobIgnore implements IgnoreMatcher {
     private final List<String> patterns;
@@ -155,7 +156,7 @@ class LintGoldenTest {
       this.patterns = lines.stream().map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#"))
           .collect(Collectors.toList());
       for (String p : patterns) {
-        String clean = p.replaceAll("^/+", "").replaceAll("^\\./", "");
+        String clean = p.replaceAll("^!", "").replaceAll("^/+", "").replaceAll("^\\./", "");
         StringBuilder re = new StringBuilder("^");
         for (int i = 0; i < clean.length(); i++) {
           char c = clean.charAt(i);
@@ -180,18 +181,36 @@ class LintGoldenTest {
     }
 
     @Override
-    public boolean matchesOrParentMatches(String path) {
-      String p = path.replaceAll("^/+", "");
-      String[] parts = p.split("/");
-      for (int n = parts.length; n >= 1; n--) {
-        String candidate = String.join("/", Arrays.copyOfRange(parts, 0, n));
-        for (Pattern re : compiled) {
-          if (re.matcher(candidate).matches()) {
-            return true;
-          }
+    public boolean mayReincludeBelow(String path) {
+      for (String p : patterns) {
+        if (!p.startsWith("!")) {
+          continue;
+        }
+        String negated = p.substring(1);
+        boolean literal = !negated.matches(".*[*?\\[\\\\].*");
+        if (path.equals(".") || !literal || negated.startsWith(path + "/")) {
+          return true;
         }
       }
       return false;
+    }
+
+    @Override
+    public boolean matchesOrParentMatches(String path) {
+      String p = path.replaceAll("^/+", "").replaceAll("^(\\./)+", "");
+      String[] parts = p.split("/");
+      boolean matched = false;
+      for (int i = 0; i < compiled.size(); i++) {
+        boolean negation = patterns.get(i).startsWith("!");
+        for (int n = parts.length; n >= 1; n--) {
+          String candidate = String.join("/", Arrays.copyOfRange(parts, 0, n));
+          if (compiled.get(i).matcher(candidate).matches()) {
+            matched = !negation;
+            break;
+          }
+        }
+      }
+      return matched;
     }
   }
 }
