@@ -311,6 +311,16 @@ public record RunMount(
         unexpanded);
   }
 
+  /**
+   * This mount with every option value but {@code from} expanded and checked, as BuildKit does
+   * at build time: a new object, nothing left in {@link #unexpanded}.
+   *
+   * @throws InvalidValueException when an expanded value is invalid
+   */
+  public RunMount expand(UnaryOperator<String> expander) {
+    return parse(toSpec(), expander);
+  }
+
   private static boolean isEmpty(String s) {
     return s == null || s.isEmpty();
   }

@@ -146,4 +146,17 @@ class RunMountTest {
     assertThatThrownBy(() -> RunMount.parse("type=cache,uid=$U", v -> v.equals("$U") ? "x" : v)).hasMessage("invalid value x for uid");
     assertThat(RunMount.parse("type=tmpfs,target=/t,size=$S").unexpanded()).containsExactly(new KeyValue("size", "$S"));
   }
+
+  @Test
+  void expandGivesANewCheckedMount() {
+    RunMount m = RunMount.parse("type=cache,id=$ID,target=$HOME/.m2,uid=$U,from=base");
+    RunMount e = m.expand(v -> v.replace("$ID", "m2").replace("$HOME", "/root").replace("$U", "7"));
+    assertThat(e.id()).contains("m2");
+    assertThat(e.target()).contains("/root/.m2");
+    assertThat(e.uid()).isEqualTo(OptionalLong.of(7));
+    assertThat(e.from()).contains("base");
+    assertThat(e.unexpanded()).isEmpty();
+    assertThat(m.target()).contains("$HOME/.m2");
+    assertThatThrownBy(() -> m.expand(v -> v.replace("$U", "-1"))).hasMessage("invalid value -1 for uid");
+  }
 }
