@@ -333,6 +333,9 @@ final class JibRegistry implements Registry {
           t);
     }
     int status = statusOf(t);
+    if (status == 401 || status == 403) {
+      return fail(false, status, authMessage(action, status), t);
+    }
     if (status == 404) {
       return fail(
           false,

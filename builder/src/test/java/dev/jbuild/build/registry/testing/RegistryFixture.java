@@ -270,9 +270,14 @@ public final class RegistryFixture implements BeforeAllCallback, AfterAllCallbac
     try (JcaPEMWriter pem = new JcaPEMWriter(Files.newBufferedWriter(certificate))) {
       pem.writeObject(cert);
     }
-    try (JcaPEMWriter pem = new JcaPEMWriter(Files.newBufferedWriter(dir.resolve("key.pem")))) {
-      pem.writeObject(keys.getPrivate());
-    }
+    // PKCS#8, which Go's tls.LoadX509KeyPair reads for any key type
+    Files.writeString(
+        dir.resolve("key.pem"),
+        "-----BEGIN PRIVATE KEY-----\n"
+            + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'})
+                .encodeToString(keys.getPrivate().getEncoded())
+            + "\n-----END PRIVATE KEY-----\n",
+        StandardCharsets.US_ASCII);
     // skopeo --cert-dir wants the CA as *.crt
     Files.copy(certificate, dir.resolve("ca.crt"));
     KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
