@@ -223,8 +223,9 @@ public final class LayerApplier {
           return; // nothing below to hide
         }
         Path target = parent.resolve(LayerPaths.name(hidden));
-        if (ofThisLayer.contains(root.relative(target))) {
-          return; // a whiteout hides only the layers below
+        String rel = root.relative(target);
+        if (ofThisLayer.contains(rel) || holdsThisLayer.contains(rel)) {
+          return; // a whiteout hides only the layers below (LayerStack agrees)
         }
         BasicFileAttributes a = RootPath.lstat(target);
         if (a != null) {
@@ -235,7 +236,7 @@ public final class LayerApplier {
       Path parent = root.directory(LayerPaths.parent(hidden), this::implicitDirectory);
       Path target = parent.resolve(LayerPaths.name(hidden));
       String rel = root.relative(target);
-      if (ofThisLayer.contains(rel)) {
+      if (ofThisLayer.contains(rel) || holdsThisLayer.contains(rel)) {
         return;
       }
       BasicFileAttributes a = RootPath.lstat(target);

@@ -104,10 +104,11 @@ public final class LayerWriter {
    */
   public LayerBlob writeDirectory(Path dir, boolean overlayUpper, OutputStream out)
       throws IOException {
-    if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+    Path real = dir.toRealPath(); // the root may be reached through a symlink; nothing below is
+    if (!Files.isDirectory(real, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       throw new java.nio.file.NotDirectoryException(dir.toString());
     }
-    return stream(out, sink -> new DirectoryWalk(dir, overlayUpper).walk(sink));
+    return stream(out, sink -> new DirectoryWalk(real, overlayUpper).walk(sink));
   }
 
   /**
