@@ -14,7 +14,8 @@ wordPart : W_PLAIN | W_ESC | W_LONE_ESC | doubleQuoted | singleQuoted ;
 doubleQuoted : W_DQ (WDQ_TEXT | WDQ_ESC | WDQ_LONE_ESC)* WDQ_CLOSE? ;
 singleQuoted : W_SQ WSQ_TEXT? WSQ_CLOSE? ;
 
-// json.Decoder.Decode reads one value and ignores what follows it, hence no EOF here.
+// json.Unmarshal: the whole text is one array (whitespace around it is skipped by the lexer).
+jsonDocument : jsonArray EOF ;
 jsonArray : J_LBRACK (jsonValue (J_COMMA jsonValue)*)? J_RBRACK ;
 jsonValue : J_STRING | J_NUMBER | J_TRUE | J_FALSE | J_NULL | jsonArray | jsonObject ;
 jsonObject : J_LBRACE (J_STRING J_COLON jsonValue (J_COMMA J_STRING J_COLON jsonValue)*)? J_RBRACE ;

@@ -378,7 +378,7 @@ final class LogicalLineParser {
 
   private InstructionParser.JsonArrayContext jsonArray() {
     try {
-      return parser.jsonArray();
+      return parser.jsonDocument().jsonArray();
     } catch (ParseCancellationException e) {
       return null;
     }
@@ -407,7 +407,10 @@ final class LogicalLineParser {
     return result.get();
   }
 
-  /** Maximum bracket depth of the first JSON value in {@code text} (strings skipped). */
+  /**
+   * Maximum bracket depth of the first JSON value in {@code text} (strings skipped); anything
+   * after that value makes the text invalid anyway.
+   */
   private static int jsonDepth(String text) {
     int depth = 0;
     int max = 0;
