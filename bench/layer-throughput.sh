@@ -4,7 +4,7 @@
 # RSS, and the jbuild/tool throughput ratios (goal: >= 0.8 for both).
 #
 #   bench/layer-throughput.sh [ROUNDS]          (default 3; run from the checkout, as root)
-# env: BENCH_FS (default /var/tmp/bench-fs, the journaled ext4 of shared/bench/storage-fs.sh),
+# env: LAYER_BENCH_DATA (use this directory instead), BENCH_FS (default /var/tmp/bench-fs, the journaled ext4 of shared/bench/storage-fs.sh),
 #      JBUILD_SHARED (default ../shared), XMX (heap cap proving memory is flat, default 64m)
 #
 # Data: the big-context case of shared/bench/cases/gen-contexts.sh (30,000 files, ~514 MB),
@@ -20,12 +20,17 @@ FS=${BENCH_FS:-/var/tmp/bench-fs}
 XMX=${XMX:-64m}
 JAR=$ROOT/bench/target/benchmarks.jar
 
-mountpoint -q "$FS" || "$SHARED/bench/storage-fs.sh" up >/dev/null || mountpoint -q "$FS" \
-  || { echo "no journaled bench filesystem at $FS (see $SHARED/bench/README.md)" >&2; exit 1; }
-mkdir -p "$FS/layers/cases/big-context"
-cp "$SHARED/bench/cases/gen-contexts.sh" "$FS/layers/cases/"
-"$FS/layers/cases/gen-contexts.sh" big-context >/dev/null
-DATA=$FS/layers/cases/big-context
+if [ -n "${LAYER_BENCH_DATA:-}" ]; then
+  DATA=$LAYER_BENCH_DATA  # any directory (a quick check of the script)
+else
+  # storage-fs.sh mounts first and may then fail on its chown to the optional user "builder"
+  mountpoint -q "$FS" || "$SHARED/bench/storage-fs.sh" up >/dev/null || mountpoint -q "$FS" \
+    || { echo "no journaled bench filesystem at $FS (see $SHARED/bench/README.md)" >&2; exit 1; }
+  mkdir -p "$FS/layers/cases/big-context"
+  cp "$SHARED/bench/cases/gen-contexts.sh" "$FS/layers/cases/"
+  "$FS/layers/cases/gen-contexts.sh" big-context >/dev/null
+  DATA=$FS/layers/cases/big-context
+fi
 [ -f "$JAR" ] || (cd "$ROOT" && ./mvnw -B -ntp -q -o package -pl layer-writer,bench -am -DskipTests)
 
 OUT=$(mktemp -d)
@@ -33,30 +38,37 @@ trap 'rm -rf "$OUT"' EXIT
 # measure NAME CMD...: appends "wall cpu rss_kb" to $OUT/NAME
 measure() {
   local name=$1; shift
-  /usr/bin/time -f "%e %U %S %M" -o "$OUT/$name.t" "$@" >"$OUT/$name.log" 2>&1
-  awk '{printf "%s %.2f %s\n", $1, $2 + $3, $4}' "$OUT/$name.t" >> "$OUT/$name"
+  /usr/bin/time -f "%e %U %S %M" -o "$OUT/$name.t" "$@" >"$OUT/$name.log" 2>&1 \
+    || { echo "$name failed:" >&2; cat "$OUT/$name.log" >&2; exit 1; }
+  # jbuild also reports its in-process time (no JVM start-up); tools get their wall time there
+  local inproc
+  inproc=$(grep -o 'inprocess_ms=[0-9]*' "$OUT/$name.log" | cut -d= -f2 || true)
+  awk -v ip="$inproc" '{printf "%s %.2f %s %s\n", $1, $2 + $3, $4, (ip == "" ? $1 : ip / 1000)}' \
+    "$OUT/$name.t" >> "$OUT/$name"
 }
-jbuild() { java -Xmx"$XMX" -cp "$JAR" dev.jbuild.bench.LayerWriteMain "$DATA" "$1" -; }
+JBUILD=(java -Xmx"$XMX" -cp "$JAR" dev.jbuild.bench.LayerWriteMain "$DATA")
 
 # one untimed pass of each to warm the page cache the same way for all
-tar -cf - -C "$DATA" . > /dev/null
+tar -cf - -C "$DATA" . | cat > /dev/null  # (GNU tar reads nothing when writing to /dev/null)
 for r in $(seq 1 "$ROUNDS"); do
   measure tar-gzip sh -c "tar -cf - -C '$DATA' . | gzip -6 > /dev/null"
-  measure jbuild-gzip jbuild gzip
+  measure jbuild-gzip "${JBUILD[@]}" gzip -
   measure tar-zstd sh -c "tar -cf - -C '$DATA' . | zstd -3 -q > /dev/null"
-  measure jbuild-zstd jbuild zstd
+  measure jbuild-zstd "${JBUILD[@]}" zstd -
   echo "round $r: $(for n in tar-gzip jbuild-gzip tar-zstd jbuild-zstd; do printf '%s %ss  ' $n "$(tail -1 "$OUT/$n" | cut -d' ' -f1)"; done)" >&2
 done
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 col() { cut -d' ' -f"$2" "$OUT/$1" | median; }
 BYTES=$(du -sb "$DATA" | cut -f1)
-printf '%-12s %10s %10s %10s %12s\n' case wall_s cpu_s MB/s peak_rss_MB
+printf '%-12s %10s %12s %10s %10s %12s\n' case wall_s in_process_s cpu_s MB/s peak_rss_MB
 for n in tar-gzip jbuild-gzip tar-zstd jbuild-zstd; do
   w=$(col $n 1)
-  printf '%-12s %10s %10s %10.1f %12.0f\n' $n "$w" "$(col $n 2)" "$(echo "$BYTES / $w / 1000000" | bc -l)" \
-    "$(echo "$(col $n 3) / 1024" | bc -l)"
+  printf '%-12s %10s %12s %10s %10.1f %12.0f\n' $n "$w" "$(col $n 4)" "$(col $n 2)" \
+    "$(echo "$BYTES / $w / 1000000" | bc -l)" "$(echo "$(col $n 3) / 1024" | bc -l)"
 done
 echo "gzip ratio (jbuild/tar|gzip throughput, medians): $(echo "$(col tar-gzip 1) / $(col jbuild-gzip 1)" | bc -l | cut -c1-5)"
 echo "zstd ratio (jbuild/tar|zstd throughput, medians): $(echo "$(col tar-zstd 1) / $(col jbuild-zstd 1)" | bc -l | cut -c1-5)"
+echo "gzip ratio without JVM start-up: $(echo "$(col tar-gzip 1) / $(col jbuild-gzip 4)" | bc -l | cut -c1-5)"
+echo "zstd ratio without JVM start-up: $(echo "$(col tar-zstd 1) / $(col jbuild-zstd 4)" | bc -l | cut -c1-5)"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
