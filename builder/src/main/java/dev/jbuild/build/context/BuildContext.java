@@ -222,6 +222,38 @@ public final class BuildContext implements AutoCloseable {
     return List.copyOf(out);
   }
 
+  /**
+   * Resolves a {@code COPY --parents} source as BuildKit does: the part before the first
+   * {@code /./} (the context root when there is none) is resolved like any source, and the
+   * rest, normalised, becomes the include pattern of the walk. A trailing {@code /.} is no
+   * pivot.
+   *
+   * @throws ContextException when the part before the pivot is not found or a pattern is bad
+   */
+  public ParentsSelection resolveParents(String source) {
+    int pivot = source.indexOf("/./");
+    String parent = pivot < 0 ? "/" : source.substring(0, pivot);
+    String pattern = pivot < 0 ? source : source.substring(pivot + 3);
+    if (parent.isEmpty()) {
+      parent = "/";
+    }
+    String include = SlashPath.normalizeSource(pattern);
+    List<SourceMatch> roots = new ArrayList<>();
+    for (SourceMatch m : resolve(parent)) {
+      if (m.isDirectory()) {
+        roots.add(m);
+      }
+    }
+    try {
+      return new ParentsSelection(
+          roots,
+          include.isEmpty() ? PatternMatcher.EMPTY : PatternMatcher.compile(List.of(include)));
+    } catch (BadPatternException e) {
+      throw new BadPatternException(
+          source, "COPY source \"" + source + "\": " + e.getMessage());
+    }
+  }
+
   private void glob(
       String realDir,
       String shownDir,

@@ -307,6 +307,30 @@ class BuildContextTest {
   }
 
   @Test
+  void parentsPivot() throws IOException {
+    write("x/a.txt", "1");
+    write("y/a.txt", "2");
+    write("test/a/b/c/d/e.txt", "3");
+    write("test/a/b/c/f.txt", "4");
+    try (BuildContext c = open()) {
+      ParentsSelection noPivot = c.resolveParents("./x/a.txt");
+      assertThat(matched(noPivot.roots())).containsExactly("");
+      assertThat(paths(c.walk(noPivot.roots().get(0), noPivot.include(), null)))
+          .containsExactly("", "x", "x/a.txt");
+      ParentsSelection pivot = c.resolveParents("/test/a/b/./c/d");
+      assertThat(matched(pivot.roots())).containsExactly("test/a/b");
+      assertThat(paths(c.walk(pivot.roots().get(0), pivot.include(), null)))
+          .containsExactly("", "c", "c/d", "c/d/e.txt");
+      ParentsSelection stars = c.resolveParents("test/./**/*.txt");
+      assertThat(paths(c.walk(stars.roots().get(0), stars.include(), null)))
+          .containsExactly("", "a", "a/b", "a/b/c", "a/b/c/d", "a/b/c/d/e.txt", "a/b/c/f.txt");
+      // a trailing /. is no pivot
+      assertThat(matched(c.resolveParents("x/.").roots())).containsExactly("");
+      assertThatThrownBy(() -> c.resolveParents("nope/./x")).hasMessage("\"/nope\": not found");
+    }
+  }
+
+  @Test
   void missingContextIsAClearError() {
     assertThatThrownBy(() -> BuildContext.ofDirectory(ctx.resolve("nope"), null, null))
         .isInstanceOf(ContextException.class)
