@@ -93,7 +93,10 @@ final class CheckCommand implements Callable<Integer> {
     }
     out.flush();
     if (report.failed()) {
-      err.println("error: " + report.failure().get());
+      boolean shown = report.diagnostics().stream().anyMatch(d -> d.isError() && d.rule().isEmpty());
+      if (!shown) {
+        err.println("error: " + report.failure().get()); // a lint violation summary
+      }
       return Main.FAILED;
     }
     return Main.OK;

@@ -86,12 +86,21 @@ class CheckCommandTest {
   }
 
   @Test
-  void parseErrorExitsOneWithCaret() throws IOException {
-    write("Dockerfile", "FROM alpine\nCOPY onlyone\n");
+  void invalidInstructionExitsOneAfterTheWarningsBeforeIt() throws IOException {
+    write("Dockerfile", "FROM alpine AS Bad\nCOPY onlyone\n");
     assertThat(run("check", dir.toString())).isEqualTo(Main.FAILED);
-    assertThat(err())
+    assertThat(out())
+        .contains(":1:1: warning: Stage name 'Bad' should be lowercase")
         .contains(":2:1: error: COPY requires at least two arguments")
         .contains("  COPY onlyone\n  ^\n");
+    assertThat(err()).isEmpty();
+  }
+
+  @Test
+  void unparsableLinesExitOneWithCaret() throws IOException {
+    write("Dockerfile", "FROM alpine\nRUN <<EOF\nnever closed\n");
+    assertThat(run("check", dir.toString())).isEqualTo(Main.FAILED);
+    assertThat(err()).contains(": error: ").contains("^\n");
     assertThat(out()).isEmpty();
   }
 

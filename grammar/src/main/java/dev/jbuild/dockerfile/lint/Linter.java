@@ -131,15 +131,23 @@ public final class Linter {
   }
 
   /**
-   * Parses and checks one Dockerfile.
+   * Parses and checks one Dockerfile. An instruction that does not convert to the IR ends the
+   * checks: the report then holds the warnings of the lines before it and the error, as
+   * BuildKit reports them.
    *
    * @param fileName the name used in spans
    * @param content the file's bytes
-   * @throws DockerfileException when the file does not parse; the checks need a valid file
+   * @throws DockerfileException when the file's lines do not parse at all (nothing to check)
    */
   public static LintReport check(String fileName, byte[] content, LintOptions options) {
     SyntaxTree syntax = Dockerfiles.parseSyntax(fileName, content);
-    return check(syntax, InstructionParser.convert(syntax), options);
+    Dockerfile dockerfile;
+    try {
+      dockerfile = InstructionParser.convert(syntax);
+    } catch (DockerfileException e) {
+      return new Linter(syntax, null, options).rejected(e);
+    }
+    return check(syntax, dockerfile, options);
   }
 
   /**
@@ -152,16 +160,25 @@ public final class Linter {
     return new Linter(syntax, dockerfile, options).run();
   }
 
-  private LintReport run() {
+  /** Reads the check configuration; false (with the error recorded) when it is invalid. */
+  private boolean configure() {
     Optional<String> checkValue =
         Optional.ofNullable(options.buildArgs().get(LintOptions.CHECK_BUILD_ARG))
             .or(() -> syntax.directives().check());
     try {
       config = CheckConfig.parse(checkValue.orElse(""));
+      return true;
     } catch (InvalidCheckConfigException e) {
       String message = "failed to parse check options: " + e.getMessage();
       found.add(Diagnostic.error(message, SourceSpan.at(syntax.file(), 1, 1)));
-      return new LintReport(found, Optional.of(message));
+      error = Optional.of(message);
+      return false;
+    }
+  }
+
+  private LintReport run() {
+    if (!configure()) {
+      return new LintReport(found, error);
     }
 
     parserWarnings();
@@ -175,7 +192,10 @@ public final class Linter {
     if (global != null) {
       dispatchStages(global);
     }
+    return finish();
+  }
 
+  private LintReport finish() {
     List<Diagnostic> sorted = new ArrayList<>(found);
     sorted.sort(
         Comparator.<Diagnostic>comparingInt(d -> d.span().startLine()).thenComparing(Diagnostic::message));
@@ -253,27 +273,7 @@ public final class Linter {
     }
     for (Stage stage : dockerfile.stages()) {
       From from = stage.from();
-      node(from)
-          .ifPresent(
-              n -> {
-                List<String> args = n.args();
-                if (args.size() == 3) {
-                  String name = args.get(2);
-                  if (!name.equals(name.toLowerCase(Locale.ROOT))) {
-                    report(Rules.STAGE_NAME_CASING, from.span(), Rules.STAGE_NAME_CASING.format(name));
-                  }
-                  String keyword = n.keywordAsWritten();
-                  String as = args.get(1);
-                  boolean lower = keyword.equals(keyword.toLowerCase(Locale.ROOT));
-                  boolean upper = keyword.equals(keyword.toUpperCase(Locale.ROOT));
-                  boolean mismatch =
-                      (lower && !as.equals(as.toLowerCase(Locale.ROOT)))
-                          || (!lower && upper && !as.equals(as.toUpperCase(Locale.ROOT)));
-                  if (mismatch) {
-                    report(Rules.FROM_AS_CASING, from.span(), Rules.FROM_AS_CASING.format(as, keyword));
-                  }
-                }
-              });
+      node(from).ifPresent(this::fromCasing);
       from.name().ifPresent(name -> definitionDescription("FROM", List.of(name), from));
       for (Instruction i : stage.instructions()) {
         if (i instanceof Maintainer) {
@@ -284,6 +284,57 @@ public final class Linter {
       }
     }
   }
+
+  /** {@code StageNameCasing} and {@code FromAsCasing}, from the FROM line as written. */
+  private void fromCasing(SyntaxNode n) {
+    List<String> args = n.args();
+    if (args.size() != 3) {
+      return;
+    }
+    String name = args.get(2);
+    if (!name.equals(name.toLowerCase(Locale.ROOT))) {
+      report(Rules.STAGE_NAME_CASING, n.span(), Rules.STAGE_NAME_CASING.format(name));
+    }
+    // Only a self-consistent FROM is compared; ConsistentInstructionCasing covers the rest.
+    String keyword = n.keywordAsWritten();
+    String as = args.get(1);
+    boolean lower = keyword.equals(keyword.toLowerCase(Locale.ROOT));
+    boolean upper = keyword.equals(keyword.toUpperCase(Locale.ROOT));
+    boolean mismatch =
+        (lower && !as.equals(as.toLowerCase(Locale.ROOT)))
+            || (!lower && upper && !as.equals(as.toUpperCase(Locale.ROOT)));
+    if (mismatch) {
+      report(Rules.FROM_AS_CASING, n.span(), Rules.FROM_AS_CASING.format(as, keyword));
+    }
+  }
+
+  /**
+   * When the file does not convert to the IR, BuildKit still reports the checks it ran while
+   * parsing the instructions before the bad one; so do we, then the error.
+   */
+  private LintReport rejected(DockerfileException e) {
+    if (!configure()) {
+      return new LintReport(found, error);
+    }
+    parserWarnings();
+    int errorLine = e.primary().span().startLine();
+    for (SyntaxNode n : syntax.children()) {
+      if (n.span().startLine() >= errorLine) {
+        break;
+      }
+      if (n.keyword().equals("from")) {
+        fromCasing(n);
+      } else if (n.keyword().equals("maintainer")) {
+        report(Rules.MAINTAINER_DEPRECATED, n.span(), Rules.MAINTAINER_DEPRECATED.format());
+      }
+    }
+    for (Diagnostic d : e.diagnostics()) {
+      found.add(d);
+    }
+    error = Optional.of(e.primary().message());
+    return finish();
+  }
+
 
   private void definitionDescription(Arg arg) {
     List<String> keys = new ArrayList<>();
