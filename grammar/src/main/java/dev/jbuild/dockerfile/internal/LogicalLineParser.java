@@ -119,7 +119,8 @@ final class LogicalLineParser {
     }
     // the grammar's escape is the backslash; with the backtick directive the two swap roles
     boolean backtick = escape == '`';
-    String bytes = GoStrings.toByteView(text);
+    boolean ascii = GoStrings.isAscii(text);
+    String bytes = ascii ? text : GoStrings.toByteView(text);
     lexer.setInputStream(CharStreams.fromString(backtick ? swapEscape(bytes) : bytes));
     StringBuilder word = new StringBuilder();
     Token t = lexer.nextToken();
@@ -140,18 +141,20 @@ final class LogicalLineParser {
           }
           if (word.length() == 2) {
             // a bare "--" ends the flags and is dropped
-            return t.getType() == Token.EOF
-                ? ""
-                : GoStrings.fromByteView(bytes.substring(t.getStartIndex()));
+            return t.getType() == Token.EOF ? "" : rest(bytes, t.getStartIndex(), ascii);
           }
           // Go appends each byte as a rune: the byte view is exactly what BuildKit keeps
           String flag = word.toString();
           flags.add(backtick ? swapEscape(flag) : flag);
           continue;
         default:
-          return GoStrings.fromByteView(bytes.substring(t.getStartIndex()));
+          return rest(bytes, t.getStartIndex(), ascii);
       }
     }
+  }
+
+  private static String rest(String bytes, int from, boolean ascii) {
+    return ascii ? bytes.substring(from) : GoStrings.fromByteView(bytes.substring(from));
   }
 
   private static void appendFlagPart(StringBuilder word, Token t) {
