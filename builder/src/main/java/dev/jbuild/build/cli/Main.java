@@ -2,6 +2,7 @@ package dev.jbuild.build.cli;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,7 +12,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "Builds OCI images from Dockerfiles: no daemon, no root.",
-    subcommands = {CommandLine.HelpCommand.class, CheckCommand.class, TargetsCommand.class})
+    subcommands = {
+      CommandLine.HelpCommand.class,
+      BuildCommand.class,
+      CheckCommand.class,
+      TargetsCommand.class
+    })
 public final class Main implements Runnable {
 
   /** Exit codes, as docker build uses them. */
@@ -28,7 +34,35 @@ public final class Main implements Runnable {
   /** Runs one command line; never calls {@code System.exit}. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
     CommandLine cli = commandLine(out, err);
-    return cli.execute(args);
+    return cli.execute(withDefaultCommand(cli, args));
+  }
+
+  /**
+   * {@code jbuild -t app:1 .} means {@code jbuild build -t app:1 .}: {@code build} is implied
+   * when the first argument is neither a command nor one of jbuild's own options.
+   */
+  static String[] withDefaultCommand(CommandLine cli, String[] args) {
+    if (args.length == 0) {
+      return args;
+    }
+    String first = args[0];
+    if (cli.getSubcommands().containsKey(first) || cli.getCommandSpec().optionsMap().containsKey(first)) {
+      return args;
+    }
+    if (first.startsWith("-") && !first.equals("-")) {
+      // an option: imply build only for one of build's own (--tag=x, -tx, -q …)
+      Map<String, ?> build = cli.getSubcommands().get("build").getCommandSpec().optionsMap();
+      int eq = first.indexOf('=');
+      String name = eq < 0 ? first : first.substring(0, eq);
+      boolean known = build.containsKey(name) || (!first.startsWith("--") && build.containsKey(first.substring(0, 2)));
+      if (!known) {
+        return args;
+      }
+    }
+    String[] out = new String[args.length + 1];
+    out[0] = "build";
+    System.arraycopy(args, 0, out, 1, args.length);
+    return out;
   }
 
   static CommandLine commandLine(PrintStream out, PrintStream err) {

@@ -25,6 +25,37 @@ public sealed interface BuildEvent {
     R visit(Retrying event);
 
     R visit(Warning event);
+
+    R visit(StepStarted event);
+
+    R visit(StepCached event);
+
+    R visit(StepFinished event);
+
+    R visit(LayerWritten event);
+
+    R visit(OutputLine event);
+  }
+
+  /**
+   * One instruction of a build, as progress shows it: {@code [build 2/5] COPY app.jar /app/}.
+   *
+   * @param stage the stage's name, or {@code stage-N} for an unnamed one
+   * @param index the step's number within the stage, from 1 (the FROM)
+   * @param count the number of steps of the stage
+   * @param text the instruction, expanded where the builder expands it
+   * @param line the Dockerfile line it starts on
+   */
+  record Step(String stage, int index, int count, String text, int line) {
+    public Step {
+      Objects.requireNonNull(stage, "stage");
+      Objects.requireNonNull(text, "text");
+    }
+
+    /** {@code [stage index/count]}, as BuildKit prefixes its progress lines. */
+    public String prefix() {
+      return "[" + stage + " " + index + "/" + count + "]";
+    }
   }
 
   /** Which way bytes move. */
@@ -145,6 +176,78 @@ public sealed interface BuildEvent {
   record Warning(String message) implements BuildEvent {
     public Warning {
       Objects.requireNonNull(message, "message");
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
+
+  /** A step begins. */
+  record StepStarted(Step step) implements BuildEvent {
+    public StepStarted {
+      Objects.requireNonNull(step, "step");
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
+
+  /** A step's result came from the build cache: nothing was read or run for it. */
+  record StepCached(Step step) implements BuildEvent {
+    public StepCached {
+      Objects.requireNonNull(step, "step");
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
+
+  /**
+   * A step is done.
+   *
+   * @param millis how long it took
+   * @param cached whether its result came from the cache
+   */
+  record StepFinished(Step step, long millis, boolean cached) implements BuildEvent {
+    public StepFinished {
+      Objects.requireNonNull(step, "step");
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
+
+  /**
+   * A step produced a new layer, stored under {@code digest}.
+   *
+   * @param size the compressed size in bytes
+   */
+  record LayerWritten(Step step, Digest digest, Digest diffId, long size) implements BuildEvent {
+    public LayerWritten {
+      Objects.requireNonNull(step, "step");
+      Objects.requireNonNull(digest, "digest");
+      Objects.requireNonNull(diffId, "diffId");
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
+
+  /** One line a step printed (a RUN command's output), without its line terminator. */
+  record OutputLine(Step step, String line) implements BuildEvent {
+    public OutputLine {
+      Objects.requireNonNull(step, "step");
+      Objects.requireNonNull(line, "line");
     }
 
     @Override

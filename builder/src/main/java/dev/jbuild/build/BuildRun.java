@@ -1,0 +1,292 @@
+package dev.jbuild.build;
+
+import dev.jbuild.build.context.BuildContext;
+import dev.jbuild.build.event.BuildEvent;
+import dev.jbuild.build.event.BuildListener;
+import dev.jbuild.build.registry.Registries;
+import dev.jbuild.build.sandbox.RunStep;
+import dev.jbuild.build.sandbox.Sandbox;
+import dev.jbuild.cache.BlobWriter;
+import dev.jbuild.cache.BuildCache;
+import dev.jbuild.cache.CacheException;
+import dev.jbuild.cache.ImageStore;
+import dev.jbuild.cache.StoredBlob;
+import dev.jbuild.dockerfile.DockerfileException;
+import dev.jbuild.dockerfile.SourceSpan;
+import dev.jbuild.layer.Compression;
+import dev.jbuild.layer.LayerBlob;
+import dev.jbuild.layer.LayerEntry;
+import dev.jbuild.layer.LayerStack;
+import dev.jbuild.layer.LayerWriter;
+import dev.jbuild.oci.Descriptor;
+import dev.jbuild.oci.Digest;
+import dev.jbuild.oci.Platform;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * One build in progress: the plan, the stores, the stage futures (independent stages run in
+ * parallel on a pool bounded by the cores), base image resolution shared by the stages, and
+ * the counters the result reports.
+ */
+final class BuildRun {
+
+  private final BuildRequest request;
+  private final BuildPlan plan;
+  private final ImageStore store;
+  private final BuildCache cache;
+  private final BuildContext context;
+  private final BaseImages baseImages;
+  private final Sandbox sandbox;
+  private final BuildListener listener;
+  private final ExecutorService pool;
+  private final Platform targetPlatform;
+  private final Instant created;
+  private final Optional<Instant> epoch;
+  private final LayerWriter layerWriter;
+  private final CopySteps copySteps;
+  private final Map<Integer, CompletableFuture<StageResult>> stages = new ConcurrentHashMap<>();
+  private final Map<List<Digest>, LayerStack> stacks = new ConcurrentHashMap<>();
+  private final AtomicInteger steps = new AtomicInteger();
+  private final AtomicInteger cachedSteps = new AtomicInteger();
+  private volatile boolean failed;
+
+  BuildRun(
+      BuildRequest request,
+      BuildPlan plan,
+      ImageStore store,
+      BuildCache cache,
+      BuildContext context,
+      Supplier<Registries> registries,
+      Sandbox sandbox,
+      BuildListener listener,
+      ExecutorService pool,
+      Platform targetPlatform,
+      Instant now) {
+    this.request = request;
+    this.plan = plan;
+    this.store = store;
+    this.cache = cache;
+    this.context = context;
+    this.sandbox = sandbox;
+    this.listener = listener;
+    this.pool = pool;
+    this.targetPlatform = targetPlatform;
+    this.epoch = request.sourceDateEpoch();
+    this.created = epoch.orElse(now);
+    this.baseImages = new BaseImages(store, registries, request.pull(), listener);
+    LayerWriter.Options options = LayerWriter.Options.of(Compression.GZIP);
+    if (epoch.isPresent()) {
+      options = options.withSourceDateEpoch(epoch.get());
+    }
+    this.layerWriter = new LayerWriter(options);
+    this.copySteps = new CopySteps(this);
+  }
+
+  /** Runs the target stage and every stage it needs; returns the target's result. */
+  StageResult execute() {
+    // start every needed stage now, so that independent ones overlap
+    for (BuildPlan.PlannedStage s : plan.neededStages()) {
+      stage(s.index());
+    }
+    try {
+      return stage(plan.target()).join();
+    } catch (CompletionException e) {
+      throw unwrap(e);
+    }
+  }
+
+  static RuntimeException unwrap(Throwable e) {
+    while (e instanceof CompletionException && e.getCause() != null) {
+      e = e.getCause();
+    }
+    if (e instanceof RuntimeException) {
+      return (RuntimeException) e;
+    }
+    if (e instanceof Error) {
+      throw (Error) e;
+    }
+    return new JbuildException(e.toString(), e);
+  }
+
+  /** The future of a stage's result, started once (after its base and the stages it reads). */
+  CompletableFuture<StageResult> stage(int index) {
+    CompletableFuture<StageResult> f = stages.get(index);
+    if (f != null) {
+      return f;
+    }
+    synchronized (stages) {
+      f = stages.get(index);
+      if (f != null) {
+        return f;
+      }
+      BuildPlan.PlannedStage planned = plan.stage(index);
+      List<CompletableFuture<StageResult>> waits = new ArrayList<>();
+      CompletableFuture<StageResult> base = null;
+      if (planned.base() instanceof BuildPlan.StageBase) {
+        base = stage(((BuildPlan.StageBase) planned.base()).index());
+        waits.add(base);
+      }
+      for (int dep : planned.deps().keySet()) {
+        waits.add(stage(dep));
+      }
+      CompletableFuture<StageResult> baseFuture = base;
+      f =
+          CompletableFuture.allOf(waits.toArray(new CompletableFuture<?>[0]))
+              .thenApplyAsync(
+                  ignored -> {
+                    try {
+                      StageResult parent = baseFuture == null ? null : baseFuture.join();
+                      Platform p =
+                          planned.platform().orElse(parent != null ? parent.platform() : targetPlatform);
+                      return new StageExecutor(this, planned, p).execute(parent);
+                    } catch (RuntimeException | Error e) {
+                      failed = true;
+                      throw e;
+                    }
+                  },
+                  pool);
+      stages.put(index, f);
+      return f;
+    }
+  }
+
+  /** Stops other stages between steps once one has failed. */
+  void checkNotFailed() {
+    if (failed) {
+      throw new CancelledException();
+    }
+  }
+
+  /** Thrown in a stage that stops because another failed; never reaches the user. */
+  static final class CancelledException extends JbuildException {
+    CancelledException() {
+      super("cancelled: another stage failed");
+    }
+  }
+
+  void countStep(boolean cached) {
+    steps.incrementAndGet();
+    if (cached) {
+      cachedSteps.incrementAndGet();
+    }
+  }
+
+  int steps() {
+    return steps.get();
+  }
+
+  int cachedSteps() {
+    return cachedSteps.get();
+  }
+
+  BuildRequest request() {
+    return request;
+  }
+
+  BuildPlan plan() {
+    return plan;
+  }
+
+  ImageStore store() {
+    return store;
+  }
+
+  BuildCache cache() {
+    return cache;
+  }
+
+  /** The build context COPY and ADD read. */
+  BuildContext context() {
+    return context;
+  }
+
+  BaseImages baseImages() {
+    return baseImages;
+  }
+
+  BuildListener listener() {
+    return listener;
+  }
+
+  CopySteps copySteps() {
+    return copySteps;
+  }
+
+  /** The time of new history entries and created directories: SOURCE_DATE_EPOCH or now. */
+  Instant created() {
+    return created;
+  }
+
+  Optional<Instant> epoch() {
+    return epoch;
+  }
+
+  Platform targetPlatform() {
+    return targetPlatform;
+  }
+
+  LayerWriter layerWriter() {
+    return layerWriter;
+  }
+
+  /** The merged filesystem of some layers, indexed once per build. */
+  LayerStack layerStack(List<Descriptor> layers, BuildEvent.Step step, SourceSpan span) {
+    List<Digest> key = layers.stream().map(Descriptor::digest).toList();
+    LayerStack s = stacks.get(key);
+    if (s != null) {
+      return s;
+    }
+    List<Path> paths = new ArrayList<>();
+    for (Descriptor d : layers) {
+      paths.add(store.blobs().path(d.digest()));
+    }
+    try {
+      s = LayerStack.of(paths);
+    } catch (IOException e) {
+      throw new BuildStepException(
+          span, "cannot read the layers of the stage: " + e.getMessage(), e);
+    }
+    stacks.put(key, s);
+    return s;
+  }
+
+  /** Writes a layer of {@code entries} into the store. */
+  LayerBlob writeLayer(List<LayerEntry> entries, BuildEvent.Step step, SourceSpan span) {
+    try (BlobWriter out = store.blobs().writer(null)) {
+      LayerBlob blob = layerWriter.write(entries, out);
+      StoredBlob stored = out.commit();
+      if (!stored.digest().equals(blob.digest())) {
+        throw new IllegalStateException(
+            "layer digest " + blob.digest() + " but stored " + stored.digest());
+      }
+      return blob;
+    } catch (IOException e) {
+      throw new BuildStepException(span, "cannot write the layer: " + e.getMessage(), e);
+    } catch (CacheException e) {
+      throw new BuildStepException(span, e.getMessage(), e);
+    }
+  }
+
+  /** Runs a RUN step in the sandbox; its layer goes into the store. */
+  LayerBlob runInSandbox(RunStep runStep, BuildEvent.Step step) {
+    try (BlobWriter out = store.blobs().writer(null)) {
+      LayerBlob blob = sandbox.run(runStep, out);
+      out.commit();
+      return blob;
+    } catch (DockerfileException | JbuildException e) {
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,728 @@
+package dev.jbuild.build;
+
+import dev.jbuild.build.event.BuildEvent;
+import dev.jbuild.build.sandbox.RunStep;
+import dev.jbuild.cache.BuildCache;
+import dev.jbuild.cache.CacheKey;
+import dev.jbuild.dockerfile.DockerfileException;
+import dev.jbuild.dockerfile.Dockerfiles;
+import dev.jbuild.dockerfile.SourceSpan;
+import dev.jbuild.dockerfile.ir.Add;
+import dev.jbuild.dockerfile.ir.Arg;
+import dev.jbuild.dockerfile.ir.ArgDeclaration;
+import dev.jbuild.dockerfile.ir.Cmd;
+import dev.jbuild.dockerfile.ir.CommandLine;
+import dev.jbuild.dockerfile.ir.Copy;
+import dev.jbuild.dockerfile.ir.Dockerfile;
+import dev.jbuild.dockerfile.ir.Entrypoint;
+import dev.jbuild.dockerfile.ir.Env;
+import dev.jbuild.dockerfile.ir.Expose;
+import dev.jbuild.dockerfile.ir.ExposeSpec;
+import dev.jbuild.dockerfile.ir.From;
+import dev.jbuild.dockerfile.ir.Healthcheck;
+import dev.jbuild.dockerfile.ir.Instruction;
+import dev.jbuild.dockerfile.ir.InstructionVisitor;
+import dev.jbuild.dockerfile.ir.InvalidValueException;
+import dev.jbuild.dockerfile.ir.IrPrinter;
+import dev.jbuild.dockerfile.ir.KeyValue;
+import dev.jbuild.dockerfile.ir.Label;
+import dev.jbuild.dockerfile.ir.Maintainer;
+import dev.jbuild.dockerfile.ir.Onbuild;
+import dev.jbuild.dockerfile.ir.Run;
+import dev.jbuild.dockerfile.ir.RunMount;
+import dev.jbuild.dockerfile.ir.Shell;
+import dev.jbuild.dockerfile.ir.StopSignal;
+import dev.jbuild.dockerfile.ir.User;
+import dev.jbuild.dockerfile.ir.Volume;
+import dev.jbuild.dockerfile.ir.Workdir;
+import dev.jbuild.dockerfile.shell.Environment;
+import dev.jbuild.dockerfile.shell.ExpansionException;
+import dev.jbuild.dockerfile.shell.StageScope;
+import dev.jbuild.layer.EntryType;
+import dev.jbuild.layer.LayerBlob;
+import dev.jbuild.layer.LayerEntry;
+import dev.jbuild.layer.LayerStack;
+import dev.jbuild.oci.ContainerConfig;
+import dev.jbuild.oci.Descriptor;
+import dev.jbuild.oci.HistoryEntry;
+import dev.jbuild.oci.ImageConfig;
+import dev.jbuild.oci.Platform;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * Runs the instructions of one stage in order, with BuildKit's semantics for each (spec §2):
+ * the image config and history evolve as {@code dispatch*} in BuildKit's converter evolves
+ * them, and every step that changes the filesystem goes through the build cache first. One
+ * executor per stage, confined to one thread.
+ */
+final class StageExecutor implements InstructionVisitor<Void> {
+
+  /** BuildKit's history comment for Dockerfile steps. */
+  static final String HISTORY_COMMENT = "buildkit.dockerfile.v0";
+
+  private static final List<String> DEFAULT_SHELL = List.of("/bin/sh", "-c");
+  private static final List<String> WINDOWS_SHELL = List.of("cmd", "/S", "/C");
+
+  private final BuildRun run;
+  private final BuildPlan.PlannedStage planned;
+  private final Platform platform;
+
+  private ImageConfig config;
+  private List<Descriptor> layers;
+  private StageScope scope;
+  private CacheKey fsKey;
+  private boolean cmdSet;
+  private LayerStack stack;
+
+  private int stepIndex;
+  private int stepCount;
+  private BuildEvent.Step step;
+  /** Set while ONBUILD triggers run: their errors are reported at the FROM line. */
+  private SourceSpan triggerSpan;
+
+  StageExecutor(BuildRun run, BuildPlan.PlannedStage planned, Platform platform) {
+    this.run = run;
+    this.planned = planned;
+    this.platform = platform;
+  }
+
+  /** Runs the stage; {@code base} is the finished parent stage for {@code FROM stage}. */
+  StageResult execute(StageResult base) {
+    From from = planned.stage().from();
+    List<Instruction> instructions = planned.stage().instructions();
+    stepCount = 1 + instructions.size();
+    long start = System.nanoTime();
+    beginStep(from, fromText());
+    List<String> triggers = start(base);
+    finishStep(start, false);
+
+    List<Instruction> triggerInstructions = parseTriggers(triggers, from);
+    stepCount += triggerInstructions.size();
+    triggerSpan = from.span();
+    for (Instruction i : triggerInstructions) {
+      dispatch(i);
+    }
+    triggerSpan = null;
+    for (Instruction i : instructions) {
+      dispatch(i);
+    }
+    return new StageResult(
+        planned.index(), planned.displayName(), config, layers, fsKey, scope, platform);
+  }
+
+  private String fromText() {
+    BuildPlan.Base base = planned.base();
+    if (base instanceof BuildPlan.ImageBase) {
+      return "FROM " + ((BuildPlan.ImageBase) base).ref();
+    }
+    if (base instanceof BuildPlan.StageBase) {
+      return "FROM " + run.plan().stage(((BuildPlan.StageBase) base).index()).displayName();
+    }
+    return "FROM scratch";
+  }
+
+  /** Sets up the state from the base; returns the base's ONBUILD triggers. */
+  private List<String> start(StageResult base) {
+    BuildPlan.Base b = planned.base();
+    List<String> triggers;
+    if (b instanceof BuildPlan.StageBase) {
+      config = base.config();
+      layers = base.layers();
+      fsKey = base.fsKey();
+      scope = base.scope();
+    } else if (b instanceof BuildPlan.ImageBase) {
+      BaseImages.Resolved r =
+          run.baseImages()
+              .resolve(((BuildPlan.ImageBase) b).ref(), platform, planned.stage().from().span());
+      config = r.config();
+      layers = r.manifest().layers();
+      if (layers.size() != config.rootfs().diffIds().size()) {
+        throw new BuildStepException(
+            planned.stage().from().span(),
+            "base image " + r.ref().familiar() + " is invalid: its manifest lists "
+                + layers.size() + " layers but its config " + config.rootfs().diffIds().size()
+                + " diffIDs");
+      }
+      fsKey =
+          CacheKey.builder("FROM")
+              .field("manifest", r.manifestDescriptor().digest())
+              .field("platform", platform.toString())
+              .build();
+      scope = run.plan().globals().startStage(Environment.fromList(config.config().env()));
+    } else {
+      config =
+          ImageConfig.scratch(platform)
+              .withConfig(
+                  ContainerConfig.empty().toBuilder()
+                      .workingDir("/")
+                      .env(List.of("PATH=" + StageScope.DEFAULT_PATH))
+                      .build());
+      layers = List.of();
+      fsKey = CacheKey.builder("FROM").field("scratch", platform.toString()).build();
+      scope = run.plan().globals().startStage(Environment.fromList(config.config().env()));
+    }
+    triggers = config.config().onBuild();
+    // The config env gains PATH when the base has none (spec §2.2, checklist 35).
+    setConfig(c -> c.env(scope.imageEnv().toList()).onBuild(List.of()));
+    return triggers;
+  }
+
+  /** Parses stored ONBUILD triggers as the child's instructions (spec §2.8). */
+  private List<Instruction> parseTriggers(List<String> triggers, From from) {
+    if (triggers.isEmpty()) {
+      return List.of();
+    }
+    List<Instruction> out = new ArrayList<>();
+    for (String t : triggers) {
+      String text = "FROM scratch\n" + t + "\n";
+      Dockerfile parsed;
+      try {
+        parsed =
+            Dockerfiles.parse(
+                from.span().file(), text.getBytes(StandardCharsets.UTF_8));
+      } catch (DockerfileException e) {
+        throw new DockerfileException(
+            "ONBUILD trigger \"" + t + "\" of the base image is invalid: " + e.primary().message(),
+            from.span());
+      }
+      for (Instruction i : parsed.stages().get(0).instructions()) {
+        out.add(i);
+      }
+      if (parsed.stages().size() > 1) {
+        throw new DockerfileException(
+            "ONBUILD trigger \"" + t + "\" of the base image is invalid: FROM isn't allowed as"
+                + " an ONBUILD trigger",
+            from.span());
+      }
+    }
+    return out;
+  }
+
+  private void dispatch(Instruction i) {
+    run.checkNotFailed();
+    long start = System.nanoTime();
+    String text = IrPrinter.print(i);
+    int nl = text.indexOf('\n');
+    beginStep(i, nl < 0 ? text : text.substring(0, nl));
+    cachedStep = false;
+    try {
+      i.accept(this);
+    } catch (DockerfileException e) {
+      if (triggerSpan != null) {
+        throw new DockerfileException(
+            "in ONBUILD trigger \"" + text + "\": " + e.primary().message(), triggerSpan);
+      }
+      throw e;
+    } catch (BuildStepException e) {
+      if (triggerSpan != null) {
+        throw new BuildStepException(
+            triggerSpan, "in ONBUILD trigger \"" + text + "\": " + e.getMessage(), e);
+      }
+      throw e;
+    }
+    finishStep(start, cachedStep);
+  }
+
+  private boolean cachedStep;
+
+  private void beginStep(Instruction i, String text) {
+    stepIndex++;
+    step =
+        new BuildEvent.Step(
+            planned.displayName(), stepIndex, stepCount, text, i.span().startLine());
+    run.listener().onEvent(new BuildEvent.StepStarted(step));
+  }
+
+  private void finishStep(long startNanos, boolean cached) {
+    run.countStep(cached);
+    run.listener()
+        .onEvent(
+            new BuildEvent.StepFinished(
+                step, (System.nanoTime() - startNanos) / 1_000_000, cached));
+  }
+
+  private SourceSpan span(Instruction i) {
+    return triggerSpan != null ? triggerSpan : i.span();
+  }
+
+  // ---- state helpers ----
+
+  private interface ConfigChange {
+    ContainerConfig.Builder apply(ContainerConfig.Builder b);
+  }
+
+  private void setConfig(ConfigChange change) {
+    config = config.withConfig(change.apply(config.config().toBuilder()).build());
+  }
+
+  private void history(String createdBy) {
+    config =
+        config.withEmptyLayerHistory(
+            HistoryEntry.of(run.created(), createdBy, HISTORY_COMMENT, true));
+  }
+
+  private String word(String w, Instruction i) {
+    try {
+      return scope.lexer().expandWord(w, scope.env());
+    } catch (ExpansionException e) {
+      throw new DockerfileException(e.getMessage(), i.span());
+    }
+  }
+
+  private List<String> words(String w, Instruction i) {
+    try {
+      return scope.lexer().expandWords(w, scope.env());
+    } catch (ExpansionException e) {
+      throw new DockerfileException(e.getMessage(), i.span());
+    }
+  }
+
+  private List<String> shell() {
+    List<String> s = config.config().shell();
+    if (!s.isEmpty()) {
+      return s;
+    }
+    return "windows".equals(platform.os()) ? WINDOWS_SHELL : DEFAULT_SHELL;
+  }
+
+  /** BuildKit's {@code withShell}: the shell followed by the words joined by spaces. */
+  private List<String> withShell(List<String> words) {
+    List<String> out = new ArrayList<>(shell());
+    out.add(String.join(" ", words));
+    return out;
+  }
+
+  /** The stage's merged filesystem, read from its layers' headers once per layer list. */
+  LayerStack stack() {
+    if (stack == null) {
+      stack = run.layerStack(layers, step, spanOfStep());
+    }
+    return stack;
+  }
+
+  private SourceSpan spanOfStep() {
+    return triggerSpan != null ? triggerSpan : currentSpan;
+  }
+
+  private SourceSpan currentSpan;
+
+  /**
+   * A step that adds a layer: served from the build cache when the key is known, else {@code
+   * produce} writes the layer, which is recorded under the key.
+   */
+  private void layerStep(CacheKey key, String createdBy, Supplier<LayerBlob> produce) {
+    BuildCache cache = run.cache();
+    if (!run.request().noCache()) {
+      Optional<BuildCache.CachedLayer> hit = cache.layer(key);
+      if (hit.isPresent()) {
+        cachedStep = true;
+        run.listener().onEvent(new BuildEvent.StepCached(step));
+        addLayer(hit.get().layer(), hit.get().diffId(), hit.get().created(), createdBy, key);
+        return;
+      }
+    }
+    LayerBlob blob = produce.get();
+    Descriptor d = Descriptor.of(blob.mediaType(), blob.digest(), blob.size());
+    run.listener().onEvent(new BuildEvent.LayerWritten(step, blob.digest(), blob.diffId(), blob.size()));
+    Instant created = run.created();
+    cache.putLayer(key, new BuildCache.CachedLayer(d, blob.diffId(), created));
+    addLayer(d, blob.diffId(), created, createdBy, key);
+  }
+
+  private void addLayer(
+      Descriptor layer, dev.jbuild.oci.Digest diffId, Instant created, String createdBy,
+      CacheKey key) {
+    List<Descriptor> next = new ArrayList<>(layers);
+    next.add(layer);
+    layers = List.copyOf(next);
+    config =
+        config.withLayer(
+            diffId, HistoryEntry.of(run.epoch().orElse(created), createdBy, HISTORY_COMMENT, false));
+    fsKey = key;
+    stack = null;
+  }
+
+  // ---- instructions ----
+
+  @Override
+  public Void visitFrom(From from) {
+    throw new IllegalStateException("FROM inside a stage");
+  }
+
+  @Override
+  public Void visitEnv(Env env) {
+    List<Map.Entry<String, String>> raw = new ArrayList<>();
+    StringBuilder commit = new StringBuilder("ENV");
+    for (KeyValue kv : env.pairs()) {
+      raw.add(Map.entry(kv.key(), kv.value()));
+      commit.append(' ').append(word(kv.key(), env)).append('=').append(word(kv.value(), env));
+    }
+    try {
+      scope = scope.withEnv(raw);
+    } catch (ExpansionException e) {
+      throw new DockerfileException(e.getMessage(), env.span());
+    }
+    setConfig(c -> c.env(scope.imageEnv().toList()));
+    history(commit.toString());
+    return null;
+  }
+
+  @Override
+  public Void visitArg(Arg arg) {
+    List<String> commit = new ArrayList<>();
+    for (ArgDeclaration d : arg.declarations()) {
+      try {
+        scope = scope.declareArg(d.name(), d.defaultValue());
+      } catch (ExpansionException e) {
+        throw new DockerfileException(e.getMessage(), arg.span());
+      }
+      List<StageScope.DeclaredArg> declared = scope.declaredArgs();
+      Optional<String> value = declared.get(declared.size() - 1).value();
+      commit.add(d.name() + value.map(v -> "=" + v).orElse(""));
+    }
+    history("ARG " + String.join(" ", commit));
+    return null;
+  }
+
+  @Override
+  public Void visitLabel(Label label) {
+    Map<String, String> labels = new LinkedHashMap<>(config.config().labels());
+    StringBuilder commit = new StringBuilder("LABEL");
+    for (KeyValue kv : label.pairs()) {
+      String k = word(kv.key(), label);
+      String v = word(kv.value(), label);
+      if (k.isEmpty()) {
+        throw new DockerfileException("LABEL names can not be blank", label.span());
+      }
+      labels.put(k, v);
+      commit.append(' ').append(k).append('=').append(v);
+    }
+    setConfig(c -> c.labels(labels));
+    history(commit.toString());
+    return null;
+  }
+
+  @Override
+  public Void visitMaintainer(Maintainer m) {
+    config = config.withAuthor(m.name());
+    history("MAINTAINER " + m.name());
+    return null;
+  }
+
+  @Override
+  public Void visitExpose(Expose expose) {
+    List<String> ports = new ArrayList<>();
+    for (String p : expose.ports()) {
+      for (String w : words(p, expose)) {
+        try {
+          ports.addAll(ExposeSpec.parse(w).portKeys());
+        } catch (InvalidValueException e) {
+          throw new DockerfileException(e.getMessage(), expose.span());
+        }
+      }
+    }
+    List<String> all = new ArrayList<>(config.config().exposedPorts());
+    all.addAll(ports);
+    setConfig(c -> c.exposedPorts(all));
+    history("EXPOSE " + GoFormat.plainList(ports));
+    return null;
+  }
+
+  @Override
+  public Void visitVolume(Volume volume) {
+    List<String> paths = new ArrayList<>();
+    for (String p : volume.paths()) {
+      String v = word(p.strip(), volume);
+      if (v.isEmpty()) {
+        throw new DockerfileException(
+            "VOLUME specified can not be an empty string", volume.span());
+      }
+      paths.add(v);
+    }
+    List<String> all = new ArrayList<>(config.config().volumes());
+    all.addAll(paths);
+    setConfig(c -> c.volumes(all));
+    history("VOLUME " + GoFormat.plainList(paths));
+    return null;
+  }
+
+  @Override
+  public Void visitUser(User user) {
+    String u = word(user.user(), user);
+    setConfig(c -> c.user(u));
+    history("USER " + u);
+    return null;
+  }
+
+  @Override
+  public Void visitStopSignal(StopSignal s) {
+    String sig = word(s.signal(), s);
+    if (!Signals.isValid(sig)) {
+      throw new DockerfileException("Invalid signal: " + sig, s.span());
+    }
+    setConfig(c -> c.stopSignal(sig));
+    history("STOPSIGNAL " + sig);
+    return null;
+  }
+
+  @Override
+  public Void visitShell(Shell s) {
+    setConfig(c -> c.shell(s.shell()));
+    history("SHELL " + GoFormat.plainList(s.shell()));
+    return null;
+  }
+
+  @Override
+  public Void visitCmd(Cmd cmd) {
+    List<String> args =
+        cmd.command().prependShell() ? withShell(cmd.command().words()) : cmd.command().words();
+    setConfig(c -> c.cmd(args).argsEscaped(true));
+    cmdSet = true;
+    history("CMD " + GoFormat.quotedList(args));
+    return null;
+  }
+
+  @Override
+  public Void visitEntrypoint(Entrypoint e) {
+    List<String> args =
+        e.command().prependShell() ? withShell(e.command().words()) : e.command().words();
+    boolean keepCmd = cmdSet;
+    setConfig(c -> keepCmd ? c.entrypoint(args) : c.entrypoint(args).cmd(null));
+    history("ENTRYPOINT " + GoFormat.quotedList(args));
+    return null;
+  }
+
+  @Override
+  public Void visitHealthcheck(Healthcheck h) {
+    List<String> test;
+    if (h.isNone()) {
+      test = List.of("NONE");
+    } else {
+      CommandLine c = h.command().orElseThrow();
+      test = new ArrayList<>();
+      if (c.prependShell()) {
+        test.add("CMD-SHELL");
+        test.add(String.join(" ", c.words()));
+      } else {
+        test.add("CMD");
+        test.addAll(c.words());
+      }
+    }
+    dev.jbuild.oci.Healthcheck hc =
+        new dev.jbuild.oci.Healthcheck(
+            test, h.interval(), h.timeout(), h.startPeriod(), h.startInterval(), h.retries(),
+            null);
+    setConfig(c -> c.healthcheck(hc));
+    history("HEALTHCHECK " + GoFormat.healthcheck(hc));
+    return null;
+  }
+
+  @Override
+  public Void visitOnbuild(Onbuild o) {
+    List<String> triggers = new ArrayList<>(config.config().onBuild());
+    triggers.add(IrPrinter.print(o.trigger()));
+    setConfig(c -> c.onBuild(triggers));
+    return null;
+  }
+
+  @Override
+  public Void visitWorkdir(Workdir w) {
+    String requested = word(w.path(), w);
+    if (requested.isEmpty()) {
+      throw new DockerfileException("cannot normalize nothing: WORKDIR is empty", w.span());
+    }
+    String wd = SlashPaths.workdir(config.config().workingDir(), requested);
+    setConfig(c -> c.workingDir(wd));
+    if (wd.equals("/")) {
+      history("WORKDIR /");
+      return null;
+    }
+    String user = config.config().user() == null ? "" : config.config().user();
+    currentSpan = span(w);
+    CacheKey key =
+        CacheKey.builder("WORKDIR").parent(fsKey).field("path", wd).field("user", user).build();
+    layerStep(key, "WORKDIR " + wd, () -> run.writeLayer(mkdir(wd, user, w), step, span(w)));
+    return null;
+  }
+
+  /**
+   * The entries {@code mkdir -p} adds for WORKDIR (spec §2.8): missing directories 0755 owned
+   * by the current USER, the existing ones on the way with their own metadata. Symbolic links
+   * on the way are followed inside the stage's filesystem.
+   */
+  private List<LayerEntry> mkdir(String wd, String user, Workdir w) {
+    try {
+      LayerStack fs = stack();
+      UserDb.Owner owner =
+          user.isEmpty()
+              ? new UserDb.Owner(0, 0)
+              : UserDb.needsLookup(user)
+                  ? new UserDb(fs).resolve(user)
+                  : new UserDb(null).resolve(user);
+      Instant mtime = run.created();
+      List<LayerEntry> out = new ArrayList<>();
+      Deque<String> todo = new ArrayDeque<>(Arrays.asList(wd.substring(1).split("/")));
+      String cur = "";
+      int links = 0;
+      boolean creating = false;
+      while (!todo.isEmpty()) {
+        String comp = todo.removeFirst();
+        if (comp.isEmpty() || comp.equals(".")) {
+          continue;
+        }
+        if (comp.equals("..")) {
+          int slash = cur.lastIndexOf('/');
+          cur = slash < 0 ? "" : cur.substring(0, slash);
+          continue;
+        }
+        String next = cur.isEmpty() ? comp : cur + "/" + comp;
+        Optional<LayerEntry> e = creating ? Optional.empty() : fs.stat(next);
+        if (e.isEmpty()) {
+          creating = true;
+          out.add(LayerEntry.directory(next, 0755).withOwner(owner.uid(), owner.gid()).withMtime(mtime));
+          cur = next;
+          continue;
+        }
+        LayerEntry entry = e.get();
+        if (entry.type() == EntryType.SYMLINK) {
+          if (++links > 255) {
+            throw new BuildStepException(span(w), "mkdir " + wd + ": too many levels of symbolic links");
+          }
+          String target = entry.linkTarget();
+          List<String> parts = new ArrayList<>(Arrays.asList(target.split("/")));
+          for (int k = parts.size() - 1; k >= 0; k--) {
+            todo.addFirst(parts.get(k));
+          }
+          if (target.startsWith("/")) {
+            cur = "";
+          }
+          continue;
+        }
+        if (entry.type() != EntryType.DIRECTORY) {
+          throw new BuildStepException(
+              span(w), "mkdir " + wd + ": /" + next + " exists and is not a directory");
+        }
+        out.add(entry.withPath(next));
+        cur = next;
+      }
+      if (!creating) {
+        // nothing to create: an empty layer, as BuildKit's mkdir -p on an existing directory
+        return List.of();
+      }
+      return out;
+    } catch (IOException e) {
+      throw new BuildStepException(span(w), "cannot read the stage's filesystem: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Void visitCopy(Copy copy) {
+    currentSpan = span(copy);
+    run.copySteps().copy(this, copy);
+    return null;
+  }
+
+  @Override
+  public Void visitAdd(Add add) {
+    currentSpan = span(add);
+    run.copySteps().add(this, add);
+    return null;
+  }
+
+  @Override
+  public Void visitRun(Run r) {
+    currentSpan = span(r);
+    List<String> args =
+        r.command().prependShell() ? withShell(r.command().words()) : r.command().words();
+    List<RunMount> mounts = r.mounts();
+    List<String> historyArgs = scope.historyArgs();
+    StringBuilder createdBy = new StringBuilder("RUN ");
+    if (!historyArgs.isEmpty()) {
+      createdBy.append('|').append(historyArgs.size()).append(' ');
+      createdBy.append(String.join(" ", historyArgs)).append(' ');
+    }
+    createdBy.append(String.join(" ", args)).append(" # buildkit");
+    String user = config.config().user() == null ? "" : config.config().user();
+    String workdir = config.config().workingDir() == null ? "/" : config.config().workingDir();
+    CacheKey.Builder kb =
+        CacheKey.builder("RUN")
+            .parent(fsKey)
+            .field("command", IrPrinter.print(r))
+            .field("args", String.join("\u0000", args))
+            .field("env", String.join("\u0000", scope.env().toList()))
+            .field("user", user)
+            .field("workdir", workdir)
+            .field("shell", String.join("\u0000", shell()));
+    for (RunMount m : mounts) {
+      kb.field("mount", m.toSpec());
+    }
+    List<RunStep.Layer> base = new ArrayList<>();
+    for (int k = 0; k < layers.size(); k++) {
+      base.add(
+          new RunStep.Layer(
+              run.cache().blobs().path(layers.get(k).digest()),
+              config.rootfs().diffIds().get(k)));
+    }
+    BuildEvent.Step current = step;
+    RunStep runStep =
+        new RunStep(
+            span(r),
+            args,
+            scope.runEnv().toList(),
+            user,
+            workdir,
+            base,
+            mounts,
+            r.effectiveNetwork(),
+            r.effectiveSecurity(),
+            line -> run.listener().onEvent(new BuildEvent.OutputLine(current, line)));
+    layerStep(kb.build(), createdBy.toString(), () -> run.runInSandbox(runStep, current));
+    return null;
+  }
+
+  // ---- what the COPY/ADD steps need ----
+
+  BuildEvent.Step step() {
+    return step;
+  }
+
+  StageScope scope() {
+    return scope;
+  }
+
+  ImageConfig config() {
+    return config;
+  }
+
+  CacheKey fsKey() {
+    return fsKey;
+  }
+
+  Platform platform() {
+    return platform;
+  }
+
+  String expandWord(String w, Instruction i) {
+    return word(w, i);
+  }
+
+  SourceSpan spanOf(Instruction i) {
+    return span(i);
+  }
+
+  /** A COPY/ADD layer step: cache lookup by {@code key}, else {@code produce}. */
+  void copyLayerStep(CacheKey key, String createdBy, Supplier<LayerBlob> produce) {
+    layerStep(key, createdBy + " # buildkit", produce);
+  }
+}

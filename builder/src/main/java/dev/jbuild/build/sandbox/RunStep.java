@@ -1,0 +1,59 @@
+package dev.jbuild.build.sandbox;
+
+import dev.jbuild.dockerfile.SourceSpan;
+import dev.jbuild.dockerfile.ir.NetworkMode;
+import dev.jbuild.dockerfile.ir.RunMount;
+import dev.jbuild.dockerfile.ir.SecurityMode;
+import dev.jbuild.oci.Digest;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * One RUN step, everything expanded and resolved.
+ *
+ * @param span the RUN instruction, for errors
+ * @param args the argument vector (shell form already wrapped in the SHELL)
+ * @param env the process environment, {@code KEY=VALUE}
+ * @param user the USER in effect ({@code name[:group]} or ids), empty for root
+ * @param workdir the absolute working directory
+ * @param layers the stage's layer blobs, bottom first, with their diffIDs
+ * @param mounts the {@code --mount} values, expanded
+ * @param network the network mode
+ * @param security the security mode
+ * @param output receives the process's output, line by line
+ */
+public record RunStep(
+    SourceSpan span,
+    List<String> args,
+    List<String> env,
+    String user,
+    String workdir,
+    List<Layer> layers,
+    List<RunMount> mounts,
+    NetworkMode network,
+    SecurityMode security,
+    Consumer<String> output) {
+
+  /** One layer of the stage's filesystem: where the blob is and its uncompressed digest. */
+  public record Layer(Path blob, Digest diffId) {
+    public Layer {
+      Objects.requireNonNull(blob, "blob");
+      Objects.requireNonNull(diffId, "diffId");
+    }
+  }
+
+  public RunStep {
+    Objects.requireNonNull(span, "span");
+    args = List.copyOf(args);
+    env = List.copyOf(env);
+    Objects.requireNonNull(user, "user");
+    Objects.requireNonNull(workdir, "workdir");
+    layers = List.copyOf(layers);
+    mounts = List.copyOf(mounts);
+    Objects.requireNonNull(network, "network");
+    Objects.requireNonNull(security, "security");
+    Objects.requireNonNull(output, "output");
+  }
+}

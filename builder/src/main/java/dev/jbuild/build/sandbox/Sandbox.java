@@ -1,0 +1,37 @@
+package dev.jbuild.build.sandbox;
+
+import dev.jbuild.dockerfile.DockerfileException;
+import dev.jbuild.layer.LayerBlob;
+import java.io.OutputStream;
+
+/**
+ * Runs RUN steps: the process sees the stage's filesystem (its layers, in order), the step's
+ * environment, user and working directory, and its changes come back as one layer. The
+ * builder chooses an implementation per machine (overlayfs in a user namespace, a snapshotting
+ * fallback); {@link #unavailable()} is the one for builds that must not run anything.
+ */
+public interface Sandbox {
+
+  /**
+   * Runs one step and writes the layer of its changes (an OCI layer tar, compressed as the
+   * builder's layer writer is) to {@code layerOut}, which is not closed.
+   *
+   * @throws DockerfileException or a {@link dev.jbuild.build.JbuildException} naming the step
+   *     (its span), the command, its exit code and the tail of its output
+   */
+  LayerBlob run(RunStep step, OutputStream layerOut);
+
+  /**
+   * The sandbox of a jbuild that cannot run commands yet: every RUN fails with an error at its
+   * line, so a Dockerfile without RUN still builds.
+   */
+  static Sandbox unavailable() {
+    return (step, layerOut) -> {
+      throw new DockerfileException(
+          "RUN is not available yet in this version of jbuild: Dockerfiles without RUN build"
+              + " (FROM, COPY, ADD, ENV, WORKDIR, ENTRYPOINT …); move this command into the"
+              + " base image, or build this Dockerfile with docker or buildah for now",
+          step.span());
+    };
+  }
+}

@@ -1,0 +1,142 @@
+package dev.jbuild.build.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code jbuild [build]}: exit codes, output, error rendering. */
+class BuildCommandTest {
+
+  @TempDir Path tmp;
+
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  private int run(String... args) {
+    return Main.run(
+        args,
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+  }
+
+  private String stdout() {
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  private String stderr() {
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
+  private Path context(String dockerfile) throws IOException {
+    Path dir = tmp.resolve("ctx");
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("Dockerfile"), dockerfile);
+    return dir;
+  }
+
+  private String root() {
+    return tmp.resolve("root").toString();
+  }
+
+  @Test
+  void buildWordIsOptionalAndQuietPrintsOnlyTheImageId() throws IOException {
+    Path ctx = context("FROM scratch\nLABEL a=b\n");
+    assertThat(run("-q", "--root", root(), "-t", "app:1", ctx.toString())).isZero();
+    assertThat(stdout()).matches("sha256:[0-9a-f]{64}\\n");
+    assertThat(stderr()).isEmpty();
+    String id = stdout();
+    out.reset();
+    assertThat(run("build", "-q", "--root", root(), ctx.toString())).isZero();
+    assertThat(stdout()).isEqualTo(id);
+    out.reset();
+    assertThat(run("--tag=app:2", "-q", "--root", root(), ctx.toString())).isZero();
+    assertThat(stdout()).isEqualTo(id);
+  }
+
+  @Test
+  void plainProgressIsLineOriented() throws IOException {
+    Path ctx = context("FROM scratch AS app\nWORKDIR /w\n");
+    assertThat(run("--progress", "plain", "--root", root(), "-t", "p:1", ctx.toString())).isZero();
+    assertThat(stderr())
+        .contains("#1 [app 1/2] FROM scratch\n")
+        .contains("#2 [app 2/2] WORKDIR /w\n")
+        .contains("#2 DONE ")
+        .contains("naming to docker.io/library/p:1 done")
+        .contains("(2 steps, 0 cached)");
+    err.reset();
+    assertThat(run("--progress=plain", "--root", root(), ctx.toString())).isZero();
+    assertThat(stderr()).contains("#2 CACHED\n").contains("(2 steps, 1 cached)");
+  }
+
+  @Test
+  void dockerfileErrorsArePositionedWithACaretAndExitOne() throws IOException {
+    Path ctx = context("FROM scratch\nENV A=1\nSTOPSIGNAL NOPE\n");
+    assertThat(run("--root", root(), ctx.toString())).isEqualTo(Main.FAILED);
+    assertThat(stderr())
+        .contains("Dockerfile:3:1: error: Invalid signal: NOPE\n  STOPSIGNAL NOPE\n  ^\n")
+        .doesNotContain("Exception")
+        .doesNotContain("\tat ");
+  }
+
+  @Test
+  void runFailsAtItsLine() throws IOException {
+    Path ctx = context("FROM scratch\n\nRUN echo hi\n");
+    assertThat(run("--root", root(), ctx.toString())).isEqualTo(Main.FAILED);
+    assertThat(stderr()).contains("Dockerfile:3:1: error: RUN is not available yet");
+  }
+
+  @Test
+  void syntaxErrorsExitOne() throws IOException {
+    Path ctx = context("FROM scratch\nFROBNICATE x\n");
+    assertThat(run("--root", root(), ctx.toString())).isEqualTo(Main.FAILED);
+    assertThat(stderr()).contains("Dockerfile:2:1: error:").contains("FROBNICATE");
+  }
+
+  @Test
+  void usageErrorsExitTwo() throws IOException {
+    Path ctx = context("FROM scratch\n");
+    assertThat(run("--root", root(), "--progress", "fancy", ctx.toString())).isEqualTo(Main.USAGE);
+    assertThat(stderr()).contains("invalid --progress \"fancy\"");
+    err.reset();
+    assertThat(run("build", "--root", root(), "--output", "type=nope", ctx.toString()))
+        .isEqualTo(Main.USAGE);
+    assertThat(stderr()).contains("unsupported --output type \"nope\"");
+    err.reset();
+    assertThat(run("build", "--root", root(), "--pull=sometimes", ctx.toString()))
+        .isEqualTo(Main.USAGE);
+    err.reset();
+    assertThat(run("build", "--root", root())).isEqualTo(Main.USAGE);
+    assertThat(stderr()).contains("CONTEXT");
+  }
+
+  @Test
+  void badInputIsExitOneWithoutAStackTrace() throws IOException {
+    Path ctx = context("FROM scratch\n");
+    assertThat(run("--root", root(), "-t", "Bad Name", ctx.toString())).isEqualTo(Main.FAILED);
+    assertThat(stderr()).contains("invalid tag \"Bad Name\"").doesNotContain("\tat ");
+    err.reset();
+    assertThat(run("--root", root(), tmp.resolve("nowhere").toString())).isEqualTo(Main.FAILED);
+    assertThat(stderr()).contains("error: ").contains("nowhere");
+    err.reset();
+    assertThat(run("--root", root(), "--target", "x", ctx.toString())).isEqualTo(Main.FAILED);
+    assertThat(stderr()).contains("target stage \"x\" could not be found");
+  }
+
+  @Test
+  void buildArgFromTheEnvironmentAndLabels() throws IOException {
+    Path ctx = context("FROM scratch\nARG HOME\nARG X\nLABEL home=$HOME x=$X\n");
+    Path meta = tmp.resolve("meta.json");
+    assertThat(
+            run("--root", root(), "--build-arg", "HOME", "--build-arg", "X=1", "--label", "l=v",
+                "--metadata-file", meta.toString(), "-q", ctx.toString()))
+        .isZero();
+    assertThat(Files.readString(meta)).contains("containerimage.config.digest");
+  }
+}
