@@ -162,6 +162,15 @@ final class BuildRun {
     }
   }
 
+  /** The result of a stage another stage reads, failures rethrown as they were. */
+  static StageResult await(CompletableFuture<StageResult> f) {
+    try {
+      return f.join();
+    } catch (CompletionException e) {
+      throw unwrap(e);
+    }
+  }
+
   /** Stops other stages between steps once one has failed. */
   void checkNotFailed() {
     if (failed) {

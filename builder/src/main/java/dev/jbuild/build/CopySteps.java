@@ -1,11 +1,35 @@
 package dev.jbuild.build;
 
+import dev.jbuild.build.context.BuildContext;
+import dev.jbuild.build.context.ContextEntry;
+import dev.jbuild.build.context.ContextException;
+import dev.jbuild.build.context.PatternMatcher;
+import dev.jbuild.build.context.SourceMatch;
+import dev.jbuild.build.registry.ImageReference;
+import dev.jbuild.build.registry.InvalidReferenceException;
+import dev.jbuild.cache.CacheKey;
+import dev.jbuild.dockerfile.DockerfileException;
+import dev.jbuild.dockerfile.SourceSpan;
 import dev.jbuild.dockerfile.ir.Add;
 import dev.jbuild.dockerfile.ir.Copy;
+import dev.jbuild.dockerfile.ir.CopySource;
+import dev.jbuild.dockerfile.ir.Instruction;
+import dev.jbuild.dockerfile.ir.IrPrinter;
+import dev.jbuild.dockerfile.syntax.Heredoc;
+import dev.jbuild.layer.LayerBlob;
+import dev.jbuild.oci.Descriptor;
+import dev.jbuild.oci.Digest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 
 /**
- * COPY and ADD: expands the instruction's words, hands sources, destination and flags to the
- * file-copy semantics, and records the layer through the build cache.
+ * COPY and ADD: expands the instruction's words (sources, destination, {@code --chown},
+ * {@code --chmod}, {@code --checksum}, here-document bodies; never {@code --from} or {@code
+ * --exclude}), resolves where the files come from (the build context, a stage, an image),
+ * computes the cache key from what the sources hold — context files by content and metadata
+ * through the context's stat cache, a stage by its filesystem key, an image by its manifest —
+ * and only on a miss produces the layer.
  */
 final class CopySteps {
 
@@ -15,19 +39,277 @@ final class CopySteps {
     this.run = run;
   }
 
+  /** Where a COPY reads its files. */
+  sealed interface Origin {}
+
+  /** The build context. */
+  record ContextOrigin(BuildContext context) implements Origin {}
+
+  /** A stage of this build ({@code --from=stage}). */
+  record StageOrigin(StageResult stage) implements Origin {}
+
+  /** An image ({@code --from=image}). */
+  record ImageOrigin(BaseImages.Resolved image) implements Origin {}
+
+  /**
+   * A COPY or ADD with its words expanded.
+   *
+   * @param keyword COPY or ADD
+   * @param sources the expanded path sources, in order
+   * @param heredocs the here-document sources (name and expanded body)
+   * @param dest the expanded destination as written
+   * @param absoluteDest the destination made absolute against WORKDIR, trailing slash kept
+   * @param chown the expanded {@code --chown}, or empty
+   * @param chmod the expanded {@code --chmod}, or empty
+   * @param checksum the expanded {@code --checksum} (ADD), or empty
+   */
+  record Expanded(
+      String keyword,
+      List<String> sources,
+      List<Heredoc> heredocs,
+      String dest,
+      String absoluteDest,
+      Optional<String> chown,
+      Optional<String> chmod,
+      Optional<String> checksum) {}
+
   void copy(StageExecutor stage, Copy copy) {
-    copyNotAvailableYet(stage, "COPY", copy.span());
+    Expanded x =
+        expand(stage, copy, "COPY", copy.sources(), copy.destination(), copy.chown(), copy.chmod(),
+            Optional.empty());
+    Origin origin = origin(stage, copy);
+    Copy canonical =
+        new Copy(
+            copy.span(),
+            expandedSources(x),
+            x.absoluteDest(),
+            copy.from(),
+            x.chown(),
+            x.chmod(),
+            copy.link(),
+            copy.parents(),
+            copy.excludes());
+    CacheKey.Builder key =
+        CacheKey.builder("COPY")
+            .parent(stage.fsKey())
+            .field("instruction", IrPrinter.print(canonical));
+    addOriginInputs(key, origin, x, copy.parents(), copy.excludes(), copy);
+    String createdBy = createdBy(x, copy.parents());
+    stage.copyLayerStep(key.build(), createdBy, () -> produceCopyLayer(stage, copy, x, origin));
   }
 
   void add(StageExecutor stage, Add add) {
-    copyNotAvailableYet(stage, "ADD", add.span());
+    Expanded x =
+        expand(stage, add, "ADD", add.sources(), add.destination(), add.chown(), add.chmod(),
+            add.checksum());
+    Origin origin = new ContextOrigin(run.context());
+    Add canonical =
+        new Add(
+            add.span(),
+            expandedSources(x),
+            x.absoluteDest(),
+            x.chown(),
+            x.chmod(),
+            add.link(),
+            add.excludes(),
+            add.keepGitDir(),
+            x.checksum(),
+            add.unpack());
+    CacheKey.Builder key =
+        CacheKey.builder("ADD").parent(stage.fsKey()).field("instruction", IrPrinter.print(canonical));
+    addOriginInputs(key, origin, x, false, add.excludes(), add);
+    stage.copyLayerStep(key.build(), createdBy(x, false), () -> produceCopyLayer(stage, add, x, origin));
   }
 
-  /** The one place COPY and ADD stop until the file-copy package is integrated. */
-  private void copyNotAvailableYet(StageExecutor stage, String keyword, dev.jbuild.dockerfile.SourceSpan span) {
+  /**
+   * The one place COPY and ADD stop until the file-copy package ({@code dev.jbuild.build.copy})
+   * is integrated: it writes the layer on a cache miss.
+   */
+  private LayerBlob produceCopyLayer(StageExecutor stage, Instruction i, Expanded x, Origin origin) {
     throw new BuildStepException(
-        span,
-        keyword + " is not available yet in this version of jbuild: only FROM and metadata"
+        stage.spanOf(i),
+        x.keyword() + " is not available yet in this version of jbuild: only FROM and metadata"
             + " instructions (ENV, LABEL, WORKDIR, ENTRYPOINT, …) build so far");
+  }
+
+  // ---- expansion (spec §3: sources, dest, --chown, --chmod, --checksum, heredoc bodies) ----
+
+  private Expanded expand(
+      StageExecutor stage,
+      Instruction i,
+      String keyword,
+      List<CopySource> sources,
+      String dest,
+      Optional<String> chown,
+      Optional<String> chmod,
+      Optional<String> checksum) {
+    List<String> paths = new ArrayList<>();
+    List<Heredoc> heredocs = new ArrayList<>();
+    for (CopySource s : sources) {
+      if (s instanceof CopySource.PathSource) {
+        paths.add(stage.expandWord(((CopySource.PathSource) s).path(), i));
+      } else {
+        Heredoc h = ((CopySource.HeredocSource) s).heredoc();
+        String body = h.expand() ? stage.expandHeredoc(h.content(), i) : h.content();
+        heredocs.add(new Heredoc(h.name(), body, false, h.chomp(), h.fileDescriptor()));
+      }
+    }
+    String d = stage.expandWord(dest, i);
+    String workdir = stage.config().config().workingDir();
+    return new Expanded(
+        keyword,
+        paths,
+        heredocs,
+        d,
+        destination(workdir == null ? "/" : workdir, d),
+        chown.map(v -> stage.expandWord(v, i)).filter(v -> !v.isEmpty()),
+        chmod.map(v -> stage.expandWord(v, i)).filter(v -> !v.isEmpty()),
+        checksum.map(v -> stage.expandWord(v, i)).filter(v -> !v.isEmpty()));
+  }
+
+  /**
+   * BuildKit's {@code pathRelativeToWorkingDir}: an absolute destination is cleaned, a
+   * relative one (and {@code ""} or {@code .}) joins WORKDIR; a trailing slash is kept.
+   */
+  static String destination(String workdir, String dest) {
+    boolean slash = dest.endsWith("/") || dest.isEmpty() || dest.equals(".") || dest.endsWith("/.");
+    String joined = dest.startsWith("/") ? SlashPaths.clean(dest) : SlashPaths.join("/", workdir, dest);
+    if (joined.isEmpty()) {
+      joined = "/";
+    }
+    return slash && !joined.equals("/") ? joined + "/" : joined;
+  }
+
+  private static List<CopySource> expandedSources(Expanded x) {
+    List<CopySource> out = new ArrayList<>();
+    for (String s : x.sources()) {
+      out.add(new CopySource.PathSource(s));
+    }
+    for (Heredoc h : x.heredocs()) {
+      out.add(new CopySource.HeredocSource(h));
+    }
+    return out;
+  }
+
+  /** {@code COPY [--parents] [--chown=…] [--chmod=…] <srcs> <<NAME… <dest>} (spec §8). */
+  private static String createdBy(Expanded x, boolean parents) {
+    StringBuilder out = new StringBuilder(x.keyword());
+    if (parents) {
+      out.append(" --parents");
+    }
+    x.chown().ifPresent(v -> out.append(" --chown=").append(v));
+    x.chmod().ifPresent(v -> out.append(" --chmod=").append(v));
+    for (String s : x.sources()) {
+      out.append(' ').append(s);
+    }
+    for (Heredoc h : x.heredocs()) {
+      out.append(" <<").append(h.name());
+    }
+    return out.append(' ').append(x.dest()).toString();
+  }
+
+  // ---- where the files come from ----
+
+  private Origin origin(StageExecutor stage, Copy copy) {
+    if (copy.from().isEmpty()) {
+      return new ContextOrigin(run.context());
+    }
+    String from = copy.from().get();
+    Optional<Integer> index = run.plan().stageIndex(from);
+    if (index.isPresent()) {
+      return new StageOrigin(BuildRun.await(run.stage(index.get())));
+    }
+    ImageReference ref;
+    try {
+      ref = ImageReference.parse(from);
+    } catch (InvalidReferenceException e) {
+      throw new DockerfileException(
+          "COPY --from=" + from + ": there is no stage of that name, and it is not an image"
+              + " reference either (" + e.getMessage() + ")",
+          stage.spanOf(copy));
+    }
+    try {
+      return new ImageOrigin(run.baseImages().resolve(ref, stage.platform(), stage.spanOf(copy)));
+    } catch (BuildStepException e) {
+      throw new BuildStepException(
+          e.span(),
+          "COPY --from=" + from + ": no stage of the Dockerfile has that name, so it was taken"
+              + " as an image, and " + e.getMessage(),
+          e);
+    }
+  }
+
+  /** The inputs of the key besides the instruction: what the sources hold. */
+  private void addOriginInputs(
+      CacheKey.Builder key, Origin origin, Expanded x, boolean parents, List<String> excludes,
+      Instruction i) {
+    for (Heredoc h : x.heredocs()) {
+      key.field("heredoc", h.name() + "\u0000" + h.content());
+    }
+    if (origin instanceof StageOrigin) {
+      key.field("from-stage", ((StageOrigin) origin).stage().fsKey().toString());
+      return;
+    }
+    if (origin instanceof ImageOrigin) {
+      Descriptor m = ((ImageOrigin) origin).image().manifestDescriptor();
+      key.field("from-image", m.digest().toString());
+      return;
+    }
+    BuildContext context = ((ContextOrigin) origin).context();
+    PatternMatcher exclude;
+    try {
+      exclude = excludes.isEmpty() ? null : PatternMatcher.compile(excludes);
+    } catch (RuntimeException e) {
+      throw new DockerfileException("invalid --exclude pattern: " + e.getMessage(), i.span());
+    }
+    for (String source : x.sources()) {
+      if (isRemote(source)) {
+        // ADD of a URL or git repository: the content is known only after fetching it; a
+        // --checksum pins it, otherwise the step is never served from the cache
+        key.field("remote", source);
+        key.field("checksum", x.checksum().orElse("unpinned:" + System.nanoTime()));
+        continue;
+      }
+      String walkRoot = source;
+      PatternMatcher include = null;
+      if (parents) {
+        int pivot = source.indexOf("/./");
+        String pattern = pivot < 0 ? source : source.substring(pivot + 3);
+        walkRoot = pivot < 0 ? "/" : source.substring(0, pivot);
+        include = PatternMatcher.compile(List.of(SlashPaths.clean("/" + pattern).substring(1)));
+      }
+      List<SourceMatch> matches;
+      try {
+        matches = context.resolve(walkRoot);
+      } catch (ContextException e) {
+        throw new BuildStepException(i.span(), e.getMessage(), e);
+      }
+      for (SourceMatch m : matches) {
+        List<ContextEntry> entries;
+        try {
+          entries = context.walk(m, include, exclude);
+        } catch (ContextException e) {
+          throw new BuildStepException(i.span(), e.getMessage(), e);
+        }
+        Digest d;
+        try {
+          d = context.hasher().selectionDigest(entries);
+        } catch (ContextException e) {
+          throw new BuildStepException(i.span(), e.getMessage(), e);
+        }
+        key.field("match", m.path() + "\u0000" + m.type() + "\u0000" + d);
+      }
+    }
+  }
+
+  static boolean isRemote(String source) {
+    return source.startsWith("http://")
+        || source.startsWith("https://")
+        || source.startsWith("git@")
+        || source.startsWith("git://");
+  }
+
+  static SourceSpan span(Instruction i) {
+    return i.span();
   }
 }

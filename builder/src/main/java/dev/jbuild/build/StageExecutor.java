@@ -717,6 +717,18 @@ final class StageExecutor implements InstructionVisitor<Void> {
     return word(w, i);
   }
 
+  /** A here-document body: quotes are ordinary characters, references expand. */
+  String expandHeredoc(String body, Instruction i) {
+    try {
+      return scope
+          .lexer()
+          .with(dev.jbuild.dockerfile.shell.ShellLexer.Option.SKIP_PROCESS_QUOTES)
+          .expandWord(body, scope.env());
+    } catch (ExpansionException e) {
+      throw new DockerfileException(e.getMessage(), i.span());
+    }
+  }
+
   SourceSpan spanOf(Instruction i) {
     return span(i);
   }

@@ -509,4 +509,26 @@ class BuilderTest {
         .isInstanceOf(JbuildException.class)
         .hasMessageContaining("does not exist");
   }
+
+  @Test
+  void missingLiteralCopySourceIsAPositionedError() throws IOException {
+    Path ctx = context("FROM scratch\nCOPY here.txt nothere.txt /d/\n");
+    Files.writeString(ctx.resolve("here.txt"), "x");
+    assertThatThrownBy(() -> build("FROM scratch\nCOPY here.txt nothere.txt /d/\n"))
+        .isInstanceOf(BuildStepException.class)
+        .hasMessageContaining("\"/nothere.txt\": not found")
+        .satisfies(e -> assertThat(((BuildStepException) e).span().startLine()).isEqualTo(2));
+  }
+
+  @Test
+  void copyFromAnUnknownNameThatIsNoImageIsAPositionedError() {
+    assertThatThrownBy(() -> build("FROM scratch\nLABEL a=b\nCOPY --from=Not_A_Stage /x /y\n"))
+        .isInstanceOf(DockerfileException.class)
+        .hasMessageContaining("COPY --from=Not_A_Stage: there is no stage of that name")
+        .satisfies(e -> assertThat(((DockerfileException) e).primary().span().startLine()).isEqualTo(3));
+    assertThatThrownBy(() -> build("FROM scratch\nCOPY --from=builder /x /y\n"))
+        .isInstanceOf(BuildStepException.class)
+        .hasMessageContaining("COPY --from=builder: no stage of the Dockerfile has that name")
+        .hasMessageContaining("--pull=never");
+  }
 }
