@@ -3,7 +3,6 @@ package dev.jbuild.build;
 import dev.jbuild.build.registry.ImageReference;
 import dev.jbuild.build.registry.PullImage;
 import dev.jbuild.build.registry.Registries;
-import dev.jbuild.build.registry.RegistryException;
 import dev.jbuild.cache.CacheException;
 import dev.jbuild.cache.ImageStore;
 import dev.jbuild.cache.TaggedImage;
@@ -100,12 +99,8 @@ final class BaseImages {
                 + " with --pull=missing");
       }
     }
-    PullImage.PulledImage pulled;
-    try {
-      pulled = new PullImage(registries.get(), store, listener).pull(ref, platform);
-    } catch (RegistryException e) {
-      throw e;
-    }
+    PullImage.PulledImage pulled =
+        new PullImage(registries.get(), store, listener).pull(ref, platform);
     return load(ref, pulled.manifest(), platform)
         .orElseThrow(
             () ->

@@ -11,7 +11,6 @@ import dev.jbuild.dockerfile.ir.Copy;
 import dev.jbuild.dockerfile.ir.Dockerfile;
 import dev.jbuild.dockerfile.ir.From;
 import dev.jbuild.dockerfile.ir.Instruction;
-import dev.jbuild.dockerfile.ir.Onbuild;
 import dev.jbuild.dockerfile.ir.Run;
 import dev.jbuild.dockerfile.ir.RunMount;
 import dev.jbuild.dockerfile.ir.Stage;
@@ -21,7 +20,6 @@ import dev.jbuild.oci.Platform;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -177,8 +175,7 @@ final class BuildPlan {
       }
     }
     Map<Integer, Instruction> deps = new LinkedHashMap<>();
-    for (Instruction i : s.instructions()) {
-      Instruction effective = i instanceof Onbuild ? null : i;
+    for (Instruction effective : s.instructions()) {
       if (effective instanceof Copy && ((Copy) effective).from().isPresent()) {
         String name = ((Copy) effective).from().get();
         dockerfile.stage(name).ifPresent(dep -> deps.putIfAbsent(dep.index(), effective));
@@ -316,14 +313,6 @@ final class BuildPlan {
   /** Stage lookups for COPY --from and triggers: name (any case) or index. */
   Optional<Integer> stageIndex(String nameOrIndex) {
     return dockerfile.stage(nameOrIndex).map(Stage::index);
-  }
-
-  static Map<String, Integer> names(List<PlannedStage> stages) {
-    Map<String, Integer> out = new HashMap<>();
-    for (PlannedStage s : stages) {
-      s.stage().name().ifPresent(n -> out.put(n, s.index()));
-    }
-    return out;
   }
 
   @Override

@@ -139,4 +139,30 @@ class BuildCommandTest {
         .isZero();
     assertThat(Files.readString(meta)).contains("containerimage.config.digest");
   }
+
+  @Test
+  void contextFromStandardInput() throws IOException {
+    java.io.ByteArrayOutputStream tar = new java.io.ByteArrayOutputStream();
+    try (org.apache.commons.compress.archivers.tar.TarArchiveOutputStream t =
+        new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(tar)) {
+      byte[] df = "FROM scratch\nLABEL from=stdin\n".getBytes(StandardCharsets.UTF_8);
+      org.apache.commons.compress.archivers.tar.TarArchiveEntry e =
+          new org.apache.commons.compress.archivers.tar.TarArchiveEntry("Dockerfile");
+      e.setSize(df.length);
+      t.putArchiveEntry(e);
+      t.write(df);
+      t.closeArchiveEntry();
+    }
+    java.io.InputStream saved = BuildCommand.stdin;
+    BuildCommand.stdin = new java.io.ByteArrayInputStream(tar.toByteArray());
+    try {
+      assertThat(run("-q", "--root", root(), "-t", "stdin:1", "-")).isZero();
+    } finally {
+      BuildCommand.stdin = saved;
+    }
+    assertThat(stdout()).startsWith("sha256:");
+    try (var files = Files.list(tmp.resolve("root").resolve("tmp"))) {
+      assertThat(files.filter(f -> f.getFileName().toString().startsWith("context-"))).isEmpty();
+    }
+  }
 }
