@@ -1,6 +1,7 @@
 package dev.jbuild.build.cli;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -55,7 +56,7 @@ record DockerfileInput(Path path, Path context, byte[] content) {
 
   /** The file's lines, for rendering diagnostics with their source line. */
   List<String> lines() {
-    String s = new String(content, java.nio.charset.StandardCharsets.UTF_8);
+    String s = new String(content, StandardCharsets.UTF_8);
     if (s.startsWith("\uFEFF")) {
       s = s.substring(1);
     }

@@ -682,13 +682,13 @@ public final class Linter {
       if (!st.envKnown) {
         return; // the base image's ENV may define it
       }
-      List<String> options = new ArrayList<>(st.scope.env().names());
+      List<String> known = new ArrayList<>(st.scope.env().names());
       for (String name : e.unset()) {
         if (st.scope.isDeclaredArg(name) || NON_ENV_ARGS.contains(name)) {
           continue;
         }
         String hint =
-            Suggestions.closest(name, options, true).map(s -> " (did you mean $" + s + "?)").orElse("");
+            Suggestions.closest(name, known, true).map(s -> " (did you mean $" + s + "?)").orElse("");
         report(Rules.UNDEFINED_VAR, at.span(), Rules.UNDEFINED_VAR.format(name, hint));
       }
     }
