@@ -286,6 +286,19 @@ public final class BlobStore {
     }
   }
 
+  /**
+   * Refreshes a blob's time, as reusing it by {@code put} does: a build that refers to a blob
+   * it found with {@link #has} (a cache hit) calls this so that a concurrent GC keeps the blob
+   * for the grace period. Returns whether the blob exists.
+   */
+  public boolean markUsed(Digest digest) {
+    if (!has(digest)) {
+      return false;
+    }
+    touch(path(digest));
+    return true;
+  }
+
   /** Marks a blob as recently used, so that GC's grace period protects it. */
   void touch(Path blob) {
     try {

@@ -164,8 +164,13 @@ class ImageStoreTest {
     store.collectGarbage(GcRoots.none(), ImageStore.DEFAULT_GRACE);
     assertThat(blobs.has(reused)).isTrue();
     Files.setLastModifiedTime(blobs.path(reused), FileTime.from(longAgo));
+    assertThat(blobs.markUsed(reused)).isTrue();
+    store.collectGarbage(GcRoots.none(), ImageStore.DEFAULT_GRACE);
+    assertThat(blobs.has(reused)).isTrue();
+    Files.setLastModifiedTime(blobs.path(reused), FileTime.from(longAgo));
     store.collectGarbage(GcRoots.none(), ImageStore.DEFAULT_GRACE);
     assertThat(blobs.has(reused)).isFalse();
+    assertThat(blobs.markUsed(reused)).isFalse();
     // untag and collect with no grace: everything of that image goes
     store.untag("app:1");
     store.collectGarbage(GcRoots.none(), Duration.ZERO);

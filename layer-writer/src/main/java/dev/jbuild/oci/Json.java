@@ -24,7 +24,7 @@ import java.util.TreeMap;
  * members (they are kept) and strict about the types of known ones. Writing follows Go's
  * {@code encoding/json} as containerd and BuildKit use it: no whitespace, struct field order,
  * map keys sorted, {@code omitempty} fields left out when empty, and {@code <}, {@code >},
- * {@code &}, U+2028, U+2029 escaped as {@code \u003c}….
+ * {@code &}, U+2028, U+2029 and control characters written as Go's six-character escapes.
  */
 final class Json {
 
@@ -330,6 +330,12 @@ final class Json {
 
     private GoEscapes() {
       table = standardAsciiEscapesForJSON();
+      // Go writes other control characters as six-character escapes in lower-case hex
+      for (int c = 0; c < 0x20; c++) {
+        if (c != '\b' && c != '\t' && c != '\n' && c != '\f' && c != '\r') {
+          table[c] = ESCAPE_CUSTOM;
+        }
+      }
       table['<'] = ESCAPE_CUSTOM;
       table['>'] = ESCAPE_CUSTOM;
       table['&'] = ESCAPE_CUSTOM;
@@ -342,7 +348,7 @@ final class Json {
 
     @Override
     public SerializableString getEscapeSequence(int ch) {
-      if (ch == '<' || ch == '>' || ch == '&' || ch == 0x2028 || ch == 0x2029) {
+      if (ch < 0x20 || ch == '<' || ch == '>' || ch == '&' || ch == 0x2028 || ch == 0x2029) {
         return new SerializedString(String.format("\\u%04x", ch));
       }
       return null;

@@ -177,6 +177,17 @@ class OciModelTest {
   }
 
   @Test
+  void stringsAreEscapedAsGoDoes() {
+    ImageConfig c = ImageConfig.scratch(Platform.parse("linux/amd64")).withConfig(
+        ContainerConfig.empty().toBuilder()
+            .env(List.of("A=<&>\u2028\u2029\u0001\u001f\t\n\b\f\"\\é"))
+            .build());
+    assertThat(utf8(c.toJson())).contains("\"Env\":[\"A=\\u003c\\u0026\\u003e\\u2028"
+        + "\\u2029\\u0001\\u001f\\t\\n\\b\\f\\\"\\\\é\"]");
+    assertThat(ImageConfig.parse(c.toJson())).isEqualTo(c);
+  }
+
+  @Test
   void goTimeTrimsNanoseconds() {
     assertThat(GoTime.format(Instant.parse("2024-01-02T03:04:05Z")))
         .isEqualTo("2024-01-02T03:04:05Z");
