@@ -16,7 +16,15 @@ import picocli.CommandLine.Command;
       CommandLine.HelpCommand.class,
       BuildCommand.class,
       CheckCommand.class,
-      TargetsCommand.class
+      TargetsCommand.class,
+      PullCommand.class,
+      PushCommand.class,
+      ImagesCommand.class,
+      TagCommand.class,
+      SaveCommand.class,
+      InspectCommand.class,
+      RmiCommand.class,
+      PruneCommand.class
     })
 public final class Main implements Runnable {
 
@@ -27,6 +35,8 @@ public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  private boolean interactive;
+
   public static void main(String[] args) {
     System.exit(run(args, System.out, System.err));
   }
@@ -34,7 +44,13 @@ public final class Main implements Runnable {
   /** Runs one command line; never calls {@code System.exit}. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
     CommandLine cli = commandLine(out, err);
+    ((Main) cli.getCommand()).interactive = err == System.err && System.console() != null;
     return cli.execute(withDefaultCommand(cli, args));
+  }
+
+  /** Whether standard error is a terminal (live progress) rather than a log or a pipe. */
+  boolean interactive() {
+    return interactive;
   }
 
   /**

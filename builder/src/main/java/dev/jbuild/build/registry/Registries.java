@@ -16,6 +16,10 @@ import java.util.List;
  */
 public final class Registries {
 
+  /** A mirror that fails is left quickly: the registry itself is the next candidate. */
+  private static final RetryPolicy MIRROR_RETRY =
+      new RetryPolicy(2, java.time.Duration.ofMillis(200), java.time.Duration.ofMillis(200));
+
   private final RegistryOptions options;
   private final BuildListener listener;
 
@@ -30,7 +34,7 @@ public final class Registries {
 
   /** A connection to the reference's repository with pull access, on the registry itself. */
   public Registry openForPull(ImageReference ref) {
-    return open(ref.registry(), ref.repository(), false);
+    return open(ref.registry(), ref.repository(), false, options.retry());
   }
 
   /**
@@ -46,19 +50,21 @@ public final class Registries {
     for (String mirror : mirrors) {
       candidates.add(
           new FallbackRegistry.Candidate(
-              mirror + "/" + ref.repository(), () -> open(mirror, ref.repository(), false)));
+              mirror + "/" + ref.repository(),
+              () -> open(mirror, ref.repository(), false, MIRROR_RETRY)));
     }
     candidates.add(
-        new FallbackRegistry.Candidate(ref.name(), () -> open(ref.registry(), ref.repository(), false)));
+        new FallbackRegistry.Candidate(
+            ref.name(), () -> open(ref.registry(), ref.repository(), false, options.retry())));
     return new FallbackRegistry(ref.name(), candidates, listener);
   }
 
   /** A connection to the reference's repository with push (and pull) access. */
   public Registry openForPush(ImageReference ref) {
-    return open(ref.registry(), ref.repository(), true);
+    return open(ref.registry(), ref.repository(), true, options.retry());
   }
 
-  private Registry open(String registry, String repository, boolean push) {
+  private Registry open(String registry, String repository, boolean push, RetryPolicy retry) {
     String apiHost =
         registry.equals(ImageReference.DOCKER_HUB) ? ImageReference.DOCKER_HUB_API_HOST : registry;
     FailoverHttpClient http = JibAccess.httpClient(insecure(registry, apiHost, repository), log -> {});
@@ -71,7 +77,7 @@ public final class Registries {
         credentials,
         options.credentials().files(),
         http,
-        options.retry(),
+        retry,
         listener);
   }
 
