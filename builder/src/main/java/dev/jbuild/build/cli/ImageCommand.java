@@ -77,8 +77,9 @@ abstract class ImageCommand implements Callable<Integer> {
   }
 
   /** A progress renderer on standard error: live on a terminal, plain lines otherwise. */
-  ProgressPrinter progress() {
-    return new ProgressPrinter(err(), main.interactive());
+  ProgressRenderer progress() {
+    return new ProgressRenderer(
+        err(), main.interactive() ? ProgressRenderer.Mode.TTY : ProgressRenderer.Mode.PLAIN);
   }
 
   static ImageReference reference(String text) {

@@ -49,7 +49,7 @@ final class ImagesCommand extends ImageCommand {
         for (Descriptor layer : manifest.layers()) {
           total += layer.size();
         }
-        size = ProgressPrinter.size(total);
+        size = ProgressRenderer.bytes(total);
         if (store.blobs().has(manifest.config().digest())) {
           ImageConfig config = store.blobs().readConfig(manifest.config().digest()).value();
           created = ago(config.created());

@@ -25,7 +25,7 @@ final class PruneCommand extends ImageCommand {
         store().collectGarbage(GcRoots.none(), all ? Duration.ZERO : ImageStore.DEFAULT_GRACE);
     out().println(
         "Deleted " + report.removedBlobs() + " blobs, freed "
-            + ProgressPrinter.size(report.freedBytes()) + " (kept " + report.keptReferenced()
+            + ProgressRenderer.bytes(report.freedBytes()) + " (kept " + report.keptReferenced()
             + " in use, " + report.keptRecent() + " recent)");
     return Main.OK;
   }

@@ -18,7 +18,7 @@ final class PullCommand extends ImageCommand {
   @Override
   int execute() {
     ImageReference reference = reference(ref);
-    ProgressPrinter progress = progress();
+    ProgressRenderer progress = progress();
     PullImage.PulledImage pulled =
         new PullImage(registries(progress), store(), progress)
             .pull(reference, globals().platform(cli()));

@@ -21,7 +21,7 @@ final class PushCommand extends ImageCommand {
   @Override
   int execute() {
     ImageReference destination = reference(dest != null ? dest : ref);
-    ProgressPrinter progress = progress();
+    ProgressRenderer progress = progress();
     PushImage.PushedImage pushed =
         new PushImage(registries(progress), store(), progress).push(ref, destination);
     out().println(
