@@ -202,6 +202,11 @@ class OutputFormatsIT {
     copyAndCheck("docker-archive:" + file);
     // Docker 25 layout: the same file reads as an OCI archive too
     assertThat(inspect("oci-archive:" + file + ":1").get("Layers")).hasSize(2);
+    // deterministic, like the OCI archive
+    Path again = tmp.resolve("out/docker-again.tar");
+    exporter.export(image.manifest, List.of("app:1", "localhost:5000/x/app:2"), null,
+        new ExportTarget.DockerArchive(again));
+    assertThat(Files.mismatch(file, again)).isEqualTo(-1L);
     assertNoTempFiles(file.getParent());
   }
 
