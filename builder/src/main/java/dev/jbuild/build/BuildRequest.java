@@ -23,7 +23,8 @@ import java.util.Optional;
  * @param tags the {@code -t} names, as given
  * @param buildArgs the {@code --build-arg} values, in order
  * @param target the {@code --target} stage
- * @param platforms the {@code --platform} values; empty means the machine's platform
+ * @param platforms the {@code --platform} values; empty means the machine's platform, several
+ *     build one image each under an OCI index
  * @param pull when base images are pulled
  * @param noCache {@code --no-cache}: no cache lookups (results are still recorded)
  * @param labels {@code --label} values, merged into the image's labels at the end

@@ -19,7 +19,10 @@ import dev.jbuild.dockerfile.ir.Dockerfile;
 import dev.jbuild.dockerfile.shell.BuildArgs;
 import dev.jbuild.dockerfile.shell.GlobalArgs;
 import dev.jbuild.dockerfile.shell.ShellLexer;
+import dev.jbuild.oci.Descriptor;
+import dev.jbuild.oci.ImageIndex;
 import dev.jbuild.oci.Platform;
+import dev.jbuild.oci.RawJson;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -71,44 +74,55 @@ public final class Builder {
   public BuildResult build(BuildRequest request) {
     Instant now = Instant.now();
     request = withEpochFromBuildArgs(request);
-    if (request.platforms().size() > 1) {
-      throw new JbuildException(
-          "building for several platforms at once (--platform "
-              + String.join(",", request.platforms().stream().map(Platform::toString).toList())
-              + ") is not supported yet: build once per platform, with one --platform each");
+    List<Platform> targets =
+        request.platforms().isEmpty() ? List.of(defaultPlatform()) : request.platforms();
+    for (int i = 0; i < targets.size(); i++) {
+      for (int j = 0; j < i; j++) {
+        if (targets.get(i).normalized().equals(targets.get(j).normalized())) {
+          throw new JbuildException("--platform " + targets.get(i) + " is given twice");
+        }
+      }
     }
-    Platform target =
-        request.platforms().isEmpty() ? defaultPlatform() : request.platforms().get(0);
-
     BlobStore blobs = BlobStore.open(root);
     try (BuildContext context = openContext(request)) {
       DockerfileSource source = readDockerfile(request, context);
       Dockerfile dockerfile = Dockerfiles.parse(source.displayName(), source.content());
-
-      String targetStage =
-          request.target().orElse(dockerfile.lastStage().name().orElse("default"));
-      BuildArgs args =
-          new BuildArgs(
-              request.buildArgs(), shellPlatform(defaultPlatform()), shellPlatform(target),
-              targetStage);
-      BuildPlan plan =
-          BuildPlan.create(
-              dockerfile,
-              GlobalArgs.start(args, new ShellLexer(dockerfile.directives().escape())),
-              request.target());
       validateOutputs(request);
-      return run(request, plan, blobs, context, target, now);
+      ImageStore store = new ImageStore(blobs);
+      AtomicReference<Registries> registries = new AtomicReference<>();
+      Supplier<Registries> lazyRegistries =
+          () ->
+              registries.updateAndGet(
+                  r -> r != null ? r : new Registries(registryOptions, listener));
+      List<Built> built = new ArrayList<>();
+      for (Platform target : targets) {
+        built.add(buildFor(request, dockerfile, store, context, lazyRegistries, target, now));
+      }
+      return output(request, store, lazyRegistries, built);
     }
   }
 
-  private BuildResult run(
-      BuildRequest request, BuildPlan plan, BlobStore blobs, BuildContext context,
-      Platform target, Instant now) {
-    ImageStore store = new ImageStore(blobs);
-    BuildCache cache = BuildCache.open(blobs);
-    AtomicReference<Registries> registries = new AtomicReference<>();
-    Supplier<Registries> lazyRegistries =
-        () -> registries.updateAndGet(r -> r != null ? r : new Registries(registryOptions, listener));
+  /** One platform's image, stored. */
+  private record Built(FinalImage.Stored image, Platform platform, int steps, int cachedSteps) {}
+
+  private Built buildFor(
+      BuildRequest request,
+      Dockerfile dockerfile,
+      ImageStore store,
+      BuildContext context,
+      Supplier<Registries> registries,
+      Platform target,
+      Instant now) {
+    String targetStage = request.target().orElse(dockerfile.lastStage().name().orElse("default"));
+    BuildArgs args =
+        new BuildArgs(
+            request.buildArgs(), shellPlatform(defaultPlatform()), shellPlatform(target),
+            targetStage);
+    BuildPlan plan =
+        BuildPlan.create(
+            dockerfile,
+            GlobalArgs.start(args, new ShellLexer(dockerfile.directives().escape())),
+            request.target());
     int threads =
         Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), plan.neededStages().size()));
     ExecutorService pool =
@@ -122,43 +136,68 @@ public final class Builder {
     try {
       BuildRun run =
           new BuildRun(
-              request, plan, store, cache, context, lazyRegistries, sandbox, listener, pool,
-              target, now);
+              request, plan, store, BuildCache.open(store.blobs()), context, registries, sandbox,
+              listener, pool, target, now);
       StageResult result = run.execute();
-      FinalImage.Stored image = FinalImage.store(run, result);
-      List<String> tags = new ArrayList<>();
-      List<String> pushed = new ArrayList<>();
-      for (OutputSpec output : request.effectiveOutputs()) {
-        switch (output.type()) {
-          case LOCAL_STORE:
-            for (String t : request.tags()) {
-              tags.add(store.tag(t, image.manifest()).name());
-            }
-            break;
-          case REGISTRY:
-            PushImage push = new PushImage(lazyRegistries.get(), store, listener);
-            for (String t : request.tags()) {
-              PushImage.PushedImage p =
-                  push.push(image.manifest(), t, ImageReference.parse(t));
-              pushed.add(p.reference() + "@" + p.digest());
-            }
-            break;
-          default:
-            new ImageExporter(blobs)
-                .export(
-                    image.manifest(),
-                    request.tags(),
-                    result.platform(),
-                    ExportTarget.of(output.type().text(), output.dest().orElseThrow()));
-        }
-      }
-      request.iidFile().ifPresent(f -> writeFile(f, image.config().digest().toString()));
-      request.metadataFile().ifPresent(f -> writeFile(f, metadata(image, tags)));
-      return new BuildResult(
-          image.manifest(), image.config().digest(), tags, pushed, run.steps(), run.cachedSteps());
+      return new Built(
+          FinalImage.store(run, result), result.platform(), run.steps(), run.cachedSteps());
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /**
+   * Tags, pushes and exports the image: one platform's manifest, or an OCI index over every
+   * platform's manifest (its digest is then the image ID, as docker shows it).
+   */
+  private BuildResult output(
+      BuildRequest request, ImageStore store, Supplier<Registries> registries, List<Built> built) {
+    Descriptor root;
+    dev.jbuild.oci.Digest imageId;
+    Platform platform = built.get(0).platform();
+    if (built.size() == 1) {
+      root = built.get(0).image().manifest();
+      imageId = built.get(0).image().config().digest();
+    } else {
+      List<Descriptor> manifests = new ArrayList<>();
+      for (Built b : built) {
+        manifests.add(b.image().manifest().withPlatform(b.platform()));
+      }
+      root = store.blobs().put(RawJson.of(ImageIndex.oci(manifests)));
+      imageId = root.digest();
+      platform = null;
+    }
+    List<String> tags = new ArrayList<>();
+    List<String> pushed = new ArrayList<>();
+    for (OutputSpec output : request.effectiveOutputs()) {
+      switch (output.type()) {
+        case LOCAL_STORE:
+          for (String t : request.tags()) {
+            tags.add(store.tag(t, root).name());
+          }
+          break;
+        case REGISTRY:
+          PushImage push = new PushImage(registries.get(), store, listener);
+          for (String t : request.tags()) {
+            PushImage.PushedImage p = push.push(root, t, ImageReference.parse(t));
+            pushed.add(p.reference() + "@" + p.digest());
+          }
+          break;
+        default:
+          new ImageExporter(store.blobs())
+              .export(
+                  root,
+                  request.tags(),
+                  platform,
+                  ExportTarget.of(output.type().text(), output.dest().orElseThrow()));
+      }
+    }
+    Descriptor manifest = root;
+    request.iidFile().ifPresent(f -> writeFile(f, imageId.toString()));
+    request.metadataFile().ifPresent(f -> writeFile(f, metadata(manifest, imageId, tags)));
+    int steps = built.stream().mapToInt(Built::steps).sum();
+    int cached = built.stream().mapToInt(Built::cachedSteps).sum();
+    return new BuildResult(root, imageId, tags, pushed, steps, cached);
   }
 
   private BuildContext openContext(BuildRequest request) {
@@ -284,10 +323,10 @@ public final class Builder {
   }
 
   /** The {@code --metadata-file} document, with the keys docker buildx writes. */
-  static String metadata(FinalImage.Stored image, List<String> tags) {
+  static String metadata(Descriptor image, dev.jbuild.oci.Digest imageId, List<String> tags) {
     Map<String, String> fields = new TreeMap<>();
-    fields.put("containerimage.config.digest", image.config().digest().toString());
-    fields.put("containerimage.digest", image.manifest().digest().toString());
+    fields.put("containerimage.config.digest", imageId.toString());
+    fields.put("containerimage.digest", image.digest().toString());
     if (!tags.isEmpty()) {
       fields.put("image.name", String.join(",", tags));
     }
@@ -298,11 +337,11 @@ public final class Builder {
       out.append(++i < fields.size() ? ",\n" : "\n");
     }
     out.append("  \"containerimage.descriptor\": {\"mediaType\": ")
-        .append(GoFormat.quote(image.manifest().mediaType()))
+        .append(GoFormat.quote(image.mediaType()))
         .append(", \"digest\": ")
-        .append(GoFormat.quote(image.manifest().digest().toString()))
+        .append(GoFormat.quote(image.digest().toString()))
         .append(", \"size\": ")
-        .append(image.manifest().size())
+        .append(image.size())
         .append("}\n");
     out.append("}\n");
     return out.toString();

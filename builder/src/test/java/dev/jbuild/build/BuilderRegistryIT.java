@@ -200,4 +200,18 @@ class BuilderRegistryIT {
     assertThat(manifestRequests() - before).isEqualTo(2);
     assertThat(REGISTRY.requestLog()).noneMatch(l -> l.contains("base/unused"));
   }
+
+  @Test
+  void severalPlatformsArePushedAsAnIndex() throws IOException {
+    String name = REGISTRY.ref("out/multi:1");
+    BuildResult r =
+        build(
+            "FROM " + REGISTRY.ref("base/busybox:1") + "\nLABEL x=1\n",
+            b -> b.tag(name).platform(AMD64).platform(ARM64).push(true));
+    try (Registry reg = new Registries(options(), e -> {}).openForPull(ImageReference.parse(name))) {
+      Registry.RemoteManifest m = reg.pullManifest("1");
+      assertThat(m.digest()).isEqualTo(r.manifest().digest());
+      assertThat(m.mediaType()).isEqualTo(dev.jbuild.oci.MediaTypes.OCI_INDEX);
+    }
+  }
 }

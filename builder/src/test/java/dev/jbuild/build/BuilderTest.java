@@ -531,4 +531,40 @@ class BuilderTest {
         .hasMessageContaining("COPY --from=builder: no stage of the Dockerfile has that name")
         .hasMessageContaining("--pull=never");
   }
+
+  @Test
+  void severalPlatformsGiveAnIndex() throws IOException {
+    BuildResult r =
+        build(
+            "FROM scratch\nARG TARGETARCH\nLABEL arch=$TARGETARCH\nWORKDIR /w\n",
+            b ->
+                b.tag("multi:1")
+                    .platform(dev.jbuild.oci.Platform.parse("linux/amd64"))
+                    .platform(dev.jbuild.oci.Platform.parse("linux/arm64")));
+    assertThat(r.manifest().mediaType()).isEqualTo(dev.jbuild.oci.MediaTypes.OCI_INDEX);
+    assertThat(r.imageId()).isEqualTo(r.manifest().digest());
+    dev.jbuild.oci.ImageIndex index =
+        BlobStore.open(root()).readIndex(r.manifest().digest()).value();
+    assertThat(index.manifests()).hasSize(2);
+    List<String> arches = new ArrayList<>();
+    for (dev.jbuild.oci.Descriptor m : index.manifests()) {
+      ImageManifest manifest = BlobStore.open(root()).readManifest(m.digest()).value();
+      ImageConfig c = BlobStore.open(root()).readConfig(manifest.config().digest()).value();
+      assertThat(c.architecture()).isEqualTo(m.platform().architecture());
+      assertThat(c.config().labels()).containsEntry("arch", c.architecture());
+      arches.add(c.architecture());
+    }
+    assertThat(arches).containsExactly("amd64", "arm64");
+    assertThat(new ImageStore(BlobStore.open(root())).list().get(0).target().digest())
+        .isEqualTo(r.manifest().digest());
+    assertThatThrownBy(
+            () ->
+                build(
+                    "FROM scratch\n",
+                    b ->
+                        b.platform(dev.jbuild.oci.Platform.parse("linux/amd64"))
+                            .platform(dev.jbuild.oci.Platform.parse("amd64"))))
+        .isInstanceOf(JbuildException.class)
+        .hasMessageContaining("given twice");
+  }
 }

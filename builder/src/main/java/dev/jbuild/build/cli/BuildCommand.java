@@ -68,7 +68,7 @@ public final class BuildCommand implements Callable<Integer> {
   @Option(names = "--target", paramLabel = "STAGE", description = "build this stage")
   String target;
 
-  @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]", split = ",", description = "the platform to build for (default: linux on this machine's architecture)")
+  @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]", split = ",", description = "the platform to build for (default: linux on this machine's architecture); several, comma-separated, give one image per platform under an index")
   List<String> platforms = new ArrayList<>();
 
   @Option(
