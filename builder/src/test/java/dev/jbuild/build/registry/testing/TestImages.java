@@ -2,6 +2,9 @@ package dev.jbuild.build.registry.testing;
 
 import com.github.luben.zstd.ZstdOutputStream;
 import dev.jbuild.build.registry.Registry;
+import dev.jbuild.layer.Compression;
+import dev.jbuild.layer.LayerEntry;
+import dev.jbuild.layer.LayerWriter;
 import dev.jbuild.oci.Descriptor;
 import dev.jbuild.oci.Digest;
 import dev.jbuild.oci.MediaTypes;
@@ -16,14 +19,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.zip.GZIPOutputStream;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
  * Test base images made from the machine's busybox-static: one layer with {@code /bin/busybox},
  * a symlink per applet ({@code busybox --list}), and {@code /etc/passwd} / {@code /etc/group}
- * with root, nobody and an {@code app} user (uid/gid 1000). Entries are written with fixed
- * metadata so that the same machine always makes the same layer. Images are pushed to a
+ * with root, nobody and an {@code app} user (uid/gid 1000), written by {@link LayerWriter}, so
+ * the same machine always makes the same layer. Images are pushed to a
  * registry through {@link Registry} (blobs first, manifest last), as OCI or Docker v2.2, with
  * gzip or zstd layers, alone or in a multi-platform index.
  */
@@ -32,7 +33,6 @@ public final class TestImages {
   /** Where Debian's busybox-static installs the binary. */
   public static final Path BUSYBOX = Path.of("/bin/busybox");
 
-  private static final long MTIME = 1_700_000_000L;
   private static byte[] busyboxTar;
 
   private TestImages() {}
@@ -61,45 +61,40 @@ public final class TestImages {
     }
   }
 
-  /** The busybox layer as an uncompressed tar (made once per JVM). */
+  /** The busybox layer as an uncompressed tar, written by the layer writer (once per JVM). */
   public static synchronized byte[] busyboxTar() {
     if (busyboxTar == null) {
       if (!Files.isExecutable(BUSYBOX)) {
         throw new IllegalStateException(BUSYBOX + " is missing: install busybox-static");
       }
       try {
-        List<String> applets = applets();
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
-          tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-          tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-          dir(tar, "bin/");
-          file(tar, "bin/busybox", Files.readAllBytes(BUSYBOX), 0755);
-          for (String applet : applets) {
-            if (!applet.equals("busybox")) {
-              symlink(tar, "bin/" + applet, "busybox");
-            }
+        List<LayerEntry> entries = new ArrayList<>();
+        entries.add(LayerEntry.directory("bin", 0755));
+        entries.add(LayerEntry.file("bin/busybox", 0755, Files.readAllBytes(BUSYBOX)));
+        for (String applet : applets()) {
+          if (!applet.equals("busybox")) {
+            entries.add(LayerEntry.symlink("bin/" + applet, "busybox"));
           }
-          dir(tar, "etc/");
-          file(
-              tar,
-              "etc/passwd",
-              ("root:x:0:0:root:/root:/bin/sh\n"
-                      + "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"
-                      + "app:x:1000:1000:app:/home/app:/bin/sh\n")
-                  .getBytes(StandardCharsets.UTF_8),
-              0644);
-          file(
-              tar,
-              "etc/group",
-              "root:x:0:\nnogroup:x:65534:\napp:x:1000:\n".getBytes(StandardCharsets.UTF_8),
-              0644);
-          dir(tar, "home/");
-          dir(tar, "home/app/");
-          dir(tar, "root/");
-          dir(tar, "tmp/");
         }
-        busyboxTar = bytes.toByteArray();
+        entries.add(LayerEntry.directory("etc", 0755));
+        entries.add(
+            LayerEntry.file(
+                "etc/passwd",
+                0644,
+                ("root:x:0:0:root:/root:/bin/sh\n"
+                        + "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"
+                        + "app:x:1000:1000:app:/home/app:/bin/sh\n")
+                    .getBytes(StandardCharsets.UTF_8)));
+        entries.add(
+            LayerEntry.file(
+                "etc/group",
+                0644,
+                "root:x:0:\nnogroup:x:65534:\napp:x:1000:\n".getBytes(StandardCharsets.UTF_8)));
+        entries.add(LayerEntry.directory("home", 0755));
+        entries.add(LayerEntry.directory("home/app", 0755));
+        entries.add(LayerEntry.directory("root", 0700));
+        entries.add(LayerEntry.directory("tmp", 01777));
+        busyboxTar = tar(entries);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       } catch (InterruptedException e) {
@@ -113,14 +108,16 @@ public final class TestImages {
   /** A tar with one small file, for platform-specific layers and tests that need many images. */
   public static byte[] fileTar(String name, String content) {
     try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
-        file(tar, name, content.getBytes(StandardCharsets.UTF_8), 0644);
-      }
-      return bytes.toByteArray();
+      return tar(List.of(LayerEntry.file(name, 0644, content.getBytes(StandardCharsets.UTF_8))));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  private static byte[] tar(List<LayerEntry> entries) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    new LayerWriter(LayerWriter.Options.of(Compression.NONE)).write(entries, bytes);
+    return bytes.toByteArray();
   }
 
   private static List<String> applets() throws IOException, InterruptedException {
@@ -130,42 +127,6 @@ public final class TestImages {
       throw new IllegalStateException("busybox --list failed: " + out);
     }
     return out.lines().filter(l -> !l.isBlank()).sorted().toList();
-  }
-
-  private static TarArchiveEntry entry(String name, byte type) {
-    TarArchiveEntry e = new TarArchiveEntry(name, type);
-    e.setModTime(MTIME * 1000);
-    e.setUserId(0);
-    e.setGroupId(0);
-    e.setUserName("");
-    e.setGroupName("");
-    return e;
-  }
-
-  private static void dir(TarArchiveOutputStream tar, String name) throws IOException {
-    TarArchiveEntry e = entry(name, TarArchiveEntry.LF_DIR);
-    e.setMode(040755);
-    tar.putArchiveEntry(e);
-    tar.closeArchiveEntry();
-  }
-
-  private static void file(TarArchiveOutputStream tar, String name, byte[] content, int mode)
-      throws IOException {
-    TarArchiveEntry e = entry(name, TarArchiveEntry.LF_NORMAL);
-    e.setMode(0100000 | mode);
-    e.setSize(content.length);
-    tar.putArchiveEntry(e);
-    tar.write(content);
-    tar.closeArchiveEntry();
-  }
-
-  private static void symlink(TarArchiveOutputStream tar, String name, String target)
-      throws IOException {
-    TarArchiveEntry e = entry(name, TarArchiveEntry.LF_SYMLINK);
-    e.setMode(0120777);
-    e.setLinkName(target);
-    tar.putArchiveEntry(e);
-    tar.closeArchiveEntry();
   }
 
   /** gzip-compressed layer (OCI or Docker media type). */
