@@ -21,12 +21,14 @@ import java.util.TreeMap;
  * whiteouts and opaque markers hide lower entries, symlinks in parent components resolve inside
  * the tree, hard links read their target's bytes. Built by reading each layer's headers once;
  * opening a file streams just its bytes from its layer blob (a seek in a plain tar, a
- * decompress-and-skip in a compressed one).
+ * forward skip over a compressed one, which is read once when files are opened in layer order).
+ * Open one file at a time and close it before opening the next; not thread-safe.
  */
-public final class LayerStack {
+public final class LayerStack implements java.io.Closeable {
   private static final int MAX_LINKS = 255;
 
   private final List<Path> blobs;
+  private final Map<Integer, Cursor> cursors = new java.util.HashMap<>();
   private final Node root = Node.directory(null, -1);
 
   /** A file of the merged tree and where its bytes are. */
@@ -277,7 +279,6 @@ public final class LayerStack {
 
   private InputStream openContent(int layer, long offset, long size) throws IOException {
     Path blob = blobs.get(layer);
-    InputStream in;
     byte[] head = new byte[4];
     int n;
     try (InputStream probe = Files.newInputStream(blob)) {
@@ -286,21 +287,65 @@ public final class LayerStack {
     if (Compression.detect(head, n) == Compression.NONE) {
       FileChannel ch = FileChannel.open(blob, StandardOpenOption.READ);
       ch.position(offset);
-      in = Channels.newInputStream(ch);
-    } else {
-      in = Compression.decompressed(Files.newInputStream(blob));
-      in.skipNBytes(offset);
+      return new BoundedStream(Channels.newInputStream(ch), size, true);
     }
-    return new BoundedStream(in, size);
+    // Compressed: keep one decompressing cursor per layer, so that files opened in layer order
+    // (a directory copied out of a stage) cost one pass over the blob, not one per file.
+    Cursor c = cursors.get(layer);
+    if (c == null || c.position > offset) {
+      if (c != null) {
+        c.in.close();
+      }
+      c = new Cursor(Compression.decompressed(Files.newInputStream(blob)));
+      cursors.put(layer, c);
+    }
+    c.in.skipNBytes(offset - c.position);
+    c.position = offset;
+    Cursor cursor = c;
+    return new BoundedStream(new InputStream() {
+      @Override
+      public int read() throws IOException {
+        int r = cursor.in.read();
+        cursor.position += r >= 0 ? 1 : 0;
+        return r;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        int r = cursor.in.read(b, off, len);
+        cursor.position += Math.max(r, 0);
+        return r;
+      }
+    }, size, false); // the cursor stays open for the next file of this layer
   }
 
-  /** At most {@code limit} bytes of {@code in}; closes it. */
-  private static final class BoundedStream extends java.io.FilterInputStream {
-    private long left;
+  /** A decompressing stream of one layer and how far it has been read. */
+  private static final class Cursor {
+    final InputStream in;
+    long position;
 
-    BoundedStream(InputStream in, long limit) {
+    Cursor(InputStream in) {
+      this.in = in;
+    }
+  }
+
+  /** Releases the decompressing streams kept for sequential reads. */
+  public void close() throws IOException {
+    for (Cursor c : cursors.values()) {
+      c.in.close();
+    }
+    cursors.clear();
+  }
+
+  /** At most {@code limit} bytes of {@code in}. */
+  private static class BoundedStream extends java.io.FilterInputStream {
+    private long left;
+    private final boolean closeInner;
+
+    BoundedStream(InputStream in, long limit, boolean closeInner) {
       super(in);
       this.left = limit;
+      this.closeInner = closeInner;
     }
 
     @Override
@@ -325,6 +370,27 @@ public final class LayerStack {
         left -= n;
       }
       return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      byte[] scratch = new byte[8192];
+      long done = 0;
+      while (done < n) {
+        int r = read(scratch, 0, (int) Math.min(scratch.length, n - done));
+        if (r < 0) {
+          break;
+        }
+        done += r;
+      }
+      return done;
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (closeInner) {
+        in.close();
+      }
     }
   }
 

@@ -125,6 +125,30 @@ class LayerStackTest {
     }
   }
 
+  @Test
+  void filesOfACompressedLayerReadInAnyOrderAndPartially() throws Exception {
+    List<LayerEntry> files = new java.util.ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      byte[] data = new byte[1000 + i * 997];
+      java.util.Arrays.fill(data, (byte) i);
+      files.add(LayerEntry.file(String.format("f%02d", i), 0644, data));
+    }
+    Path gz = blob("many", Compression.GZIP, files);
+    try (LayerStack s = LayerStack.of(List.of(gz))) {
+      for (int i : new int[] {0, 1, 2, 5, 39, 3, 20, 21, 21, 0}) {
+        try (InputStream in = s.open(String.format("f%02d", i))) {
+          byte[] head = in.readNBytes(10); // partial reads leave the cursor mid-file
+          assertThat(head).containsOnly((byte) i);
+          if (i % 2 == 0) {
+            byte[] rest = in.readAllBytes();
+            assertThat(head.length + rest.length).isEqualTo(1000 + i * 997);
+            assertThat(rest).containsOnly((byte) i);
+          }
+        }
+      }
+    }
+  }
+
   private static String read(LayerStack s, String path) throws Exception {
     try (InputStream in = s.open(path)) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
