@@ -50,6 +50,8 @@ public final class BuildCommand implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  @CommandLine.ParentCommand Main main;
+
   @Parameters(
       index = "0",
       paramLabel = "CONTEXT",
@@ -284,7 +286,7 @@ public final class BuildCommand implements Callable<Integer> {
     if (!insecure.isEmpty()) {
       Set<String> s = new LinkedHashSet<>();
       for (String i : insecure) {
-        s.add(i.trim());
+        s.add(i.trim().toLowerCase(java.util.Locale.ROOT));
       }
       o = o.withInsecure(s);
     }
@@ -299,7 +301,7 @@ public final class BuildCommand implements Callable<Integer> {
         return ProgressRenderer.Mode.TTY;
       case "auto":
         String term = System.getenv("TERM");
-        return System.console() != null && term != null && !term.equals("dumb")
+        return main != null && main.interactive() && term != null && !term.equals("dumb")
             ? ProgressRenderer.Mode.TTY
             : ProgressRenderer.Mode.PLAIN;
       default:
