@@ -105,7 +105,7 @@ class ParserRobustnessTest {
     // the costly shapes (huge lines, deep continuations, deep JSON) are rarer
     int kind = r.nextInt(100);
     switch (kind < 30 ? 0 : kind < 45 ? 2 : kind < 60 ? 3 : kind < 65 ? 4 : kind < 75 ? 5
-        : kind < 90 ? 6 : kind < 94 ? 10 : kind < 96 ? 7 : kind < 98 ? 8 : 9) {
+        : kind < 89 ? 6 : kind < 93 ? 10 : kind < 95 ? 7 : kind < 97 ? 8 : kind < 99 ? 9 : 11) {
       case 0: // insert a fragment
       case 1:
         return insert(b, pos, FRAGMENTS[r.nextInt(FRAGMENTS.length)].getBytes(StandardCharsets.UTF_8));
@@ -156,6 +156,13 @@ class ParserRobustnessTest {
         int depth = r.nextInt(10) == 0 ? r.nextInt(12_000) : r.nextInt(300);
         String json = "[".repeat(depth) + (r.nextBoolean() ? "\"a\"" : "1") + "]".repeat(r.nextInt(depth + 1));
         return insert(b, pos, ("CMD " + json + "\n").getBytes(StandardCharsets.UTF_8));
+      }
+      case 11: { // deep ONBUILD chains and deeply nested substitutions
+        int n = r.nextInt(10) == 0 ? 20_000 : r.nextInt(100);
+        String text = r.nextBoolean()
+            ? "ONBUILD \\\n".repeat(n) + "RUN <<EOF\nx\nEOF\n"
+            : "RUN <<" + "${a:-\\\n".repeat(n) + "\"" + "}".repeat(r.nextInt(n + 1)) + "\n";
+        return insert(b, pos, text.getBytes(StandardCharsets.UTF_8));
       }
       default: { // many heredocs on one line
         StringBuilder sb = new StringBuilder("COPY");

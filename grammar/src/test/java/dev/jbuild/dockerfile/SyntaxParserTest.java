@@ -569,6 +569,24 @@ class SyntaxParserTest {
     }
 
     @Test
+    void deepNestingNeverExhaustsTheStack() {
+      String onbuilds = "ONBUILD \\\n".repeat(64) + "RUN <<EOF\nbody\nEOF\n";
+      List<SyntaxNode> c = parse(onbuilds).children();
+      assertThat(SyntaxDump.dump(c.get(0))).startsWith("onbuild (onbuild (")
+          .endsWith("(run \"<<EOF\")" + ")".repeat(63));
+      // heredocs are looked for one ONBUILD deep only, so body and EOF are instructions
+      assertThat(c).hasSize(3);
+      assertThat(c.get(0).heredocs()).isEmpty();
+      // BuildKit's instruction layer rejects any chain; past 64 levels the parser does
+      DockerfileException e = failure("ONBUILD \\\n".repeat(50_000) + "RUN x\n");
+      assertThat(e.primary().message())
+          .isEqualTo("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+      assertThat(e.primary().span()).isEqualTo(new SourceSpan("Dockerfile", 1, 1, 50_001));
+      String dollars = "RUN <<" + "${a:-\\\n".repeat(100_000) + "x\n";
+      assertThat(parse(dollars).children().get(0).heredocs()).isEmpty();
+    }
+
+    @Test
     void unbalancedQuoteOnTheLineMeansNoHeredoc() {
       List<SyntaxNode> c = parse("FROM a\nRUN <<'EOF\nRUN b\n").children();
       assertThat(c).hasSize(3);

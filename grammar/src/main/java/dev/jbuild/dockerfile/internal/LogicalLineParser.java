@@ -26,6 +26,13 @@ final class LogicalLineParser {
   /** encoding/json's maxNestingDepth: deeper input is a syntax error there. */
   private static final int MAX_JSON_DEPTH = 10_000;
 
+  /**
+   * Longest ONBUILD ONBUILD … chain kept. BuildKit parses any depth (each level's Original shares
+   * the line's memory in Go; here it would be a quadratic copy) and then rejects the chain in the
+   * instruction layer, so a deeper one fails here with that layer's message.
+   */
+  static final int MAX_ONBUILD_CHAIN = 64;
+
   /** Past this depth the recursive-descent JSON rule runs on a thread with a large stack. */
   private static final int DEEP_JSON = 200;
 
@@ -45,6 +52,31 @@ final class LogicalLineParser {
 
   /** BuildKit's {@code newNodeFromLine}. */
   LineNode parse(String line) throws LineSyntaxException {
+    // ONBUILD nests by recursion in BuildKit; a chain of them is unrolled here so that no input
+    // can exhaust the Java stack
+    List<LineNode> onbuilds = new ArrayList<>();
+    String text = line;
+    while (true) {
+      LineNode node = parseOne(text);
+      if (node.nested() == null || !node.lowerKeyword().equals("onbuild")) {
+        LineNode inner = node;
+        for (int i = onbuilds.size() - 1; i >= 0; i--) {
+          LineNode o = onbuilds.get(i);
+          inner = new LineNode(o.keyword(), o.lower(), o.original(), o.flags(), o.args(), false,
+              inner);
+        }
+        return inner;
+      }
+      onbuilds.add(node);
+      if (onbuilds.size() > MAX_ONBUILD_CHAIN) {
+        throw new LineSyntaxException("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+      }
+      text = node.nested().original();
+    }
+  }
+
+  /** One level of newNodeFromLine; for ONBUILD, {@code nested} only holds the raw rest. */
+  private LineNode parseOne(String line) throws LineSyntaxException {
     // splitCommand: keyword up to the first [\t\v\f\r ] run of the trimmed line
     String trimmed = GoStrings.trimSpace(line);
     int cut = 0;
@@ -92,8 +124,9 @@ final class LogicalLineParser {
       case "healthcheck":
         return healthcheck(keyword, lower, line, flags, rest);
       case "onbuild":
+        // placeholder carrying the text to parse next; parse() replaces it
         return new LineNode(keyword, lower, line, flags, List.of(), false,
-            rest.isEmpty() ? null : parse(rest));
+            rest.isEmpty() ? null : new LineNode("", "", rest, List.of(), List.of(), false, null));
       default:
         // parseIgnore: BuildKit keeps one empty argument node
         return new LineNode(keyword, lower, line, flags, List.of(""), false, null);

@@ -32,7 +32,15 @@ final class ShellWords {
     } catch (LineSyntaxException e) {
       throw new LineSyntaxException(
           "failed to process " + GoStrings.quote(text) + ": " + e.getMessage());
+    } catch (StackOverflowError e) {
+      // ${...} nesting recurses; Go's growable stack takes any depth, a Java thread does not
+      throw new LineSyntaxException("failed to process " + GoStrings.quote(abbreviate(text))
+          + ": variable substitutions nested too deeply");
     }
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 80 ? s : s.substring(0, 80) + "...";
   }
 
   private int peek() {

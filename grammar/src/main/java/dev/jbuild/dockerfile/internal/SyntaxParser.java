@@ -246,10 +246,17 @@ public final class SyntaxParser {
 
   private static SyntaxNode toSyntaxNode(
       LineNode n, List<Heredoc> heredocs, List<String> comments, SourceSpan span) {
-    Optional<SyntaxNode> nested = n.nested() == null
-        ? Optional.empty()
-        : Optional.of(toSyntaxNode(n.nested(), heredocs, List.of(), span));
-    return new SyntaxNode(n.lowerKeyword(), n.keyword(), n.original(), n.flags(), n.args(),
-        n.json(), nested, heredocs, comments, span);
+    // built from the innermost ONBUILD operand outwards: no recursion on deep chains
+    List<LineNode> chain = new ArrayList<>();
+    for (LineNode c = n; c != null; c = c.nested()) {
+      chain.add(c);
+    }
+    SyntaxNode inner = null;
+    for (int i = chain.size() - 1; i >= 0; i--) {
+      LineNode c = chain.get(i);
+      inner = new SyntaxNode(c.lowerKeyword(), c.keyword(), c.original(), c.flags(), c.args(),
+          c.json(), Optional.ofNullable(inner), heredocs, i == 0 ? comments : List.of(), span);
+    }
+    return inner;
   }
 }

@@ -22,14 +22,26 @@ public final class SyntaxDump {
 
   /** One instruction without the surrounding parentheses: {@code run "echo hi"}. */
   public static String dump(SyntaxNode node) {
-    StringBuilder out = new StringBuilder(node.keyword());
-    if (!node.flags().isEmpty()) {
-      out.append(' ').append(quoteAll(node.flags()));
+    // ONBUILD operands print as "(...)" after the arguments; iterative for deep chains
+    StringBuilder out = new StringBuilder();
+    int depth = 0;
+    for (SyntaxNode n = node; ; depth++) {
+      if (depth > 0) {
+        out.append(" (");
+      }
+      out.append(n.keyword());
+      if (!n.flags().isEmpty()) {
+        out.append(' ').append(quoteAll(n.flags()));
+      }
+      for (String arg : n.args()) {
+        out.append(' ').append(GoStrings.quote(arg));
+      }
+      if (n.nested().isEmpty()) {
+        break;
+      }
+      n = n.nested().get();
     }
-    for (String arg : node.args()) {
-      out.append(' ').append(GoStrings.quote(arg));
-    }
-    node.nested().ifPresent(n -> out.append(" (").append(dump(n)).append(')'));
+    out.append(")".repeat(depth));
     return GoStrings.trimSpace(out.toString());
   }
 
