@@ -36,6 +36,7 @@ public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   private boolean interactive;
+  private PrintStream stdout;
 
   public static void main(String[] args) {
     System.exit(run(args, System.out, System.err));
@@ -44,13 +45,25 @@ public final class Main implements Runnable {
   /** Runs one command line; never calls {@code System.exit}. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
     CommandLine cli = commandLine(out, err);
-    ((Main) cli.getCommand()).interactive = err == System.err && System.console() != null;
+    Main main = (Main) cli.getCommand();
+    main.interactive = err == System.err && System.console() != null;
+    main.stdout = out;
     return cli.execute(withDefaultCommand(cli, args));
   }
 
   /** Whether standard error is a terminal (live progress) rather than a log or a pipe. */
   boolean interactive() {
     return interactive;
+  }
+
+  /** Standard output as bytes, for archives streamed with {@code jbuild save}. */
+  PrintStream stdout() {
+    return stdout;
+  }
+
+  /** Whether standard output is a terminal, where an archive must not go. */
+  boolean stdoutIsTerminal() {
+    return stdout == System.out && System.console() != null;
   }
 
   /**

@@ -21,7 +21,10 @@ final class SaveCommand extends ImageCommand {
   @Parameters(index = "0", paramLabel = "REF", description = "The local image: name, digest or ID prefix.")
   String ref;
 
-  @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "The archive file or layout directory to write.")
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "FILE",
+      description = "The archive file or layout directory to write; - or none: standard output (archives only).")
   Path output;
 
   @Option(
@@ -32,15 +35,19 @@ final class SaveCommand extends ImageCommand {
 
   @Override
   int execute() {
-    if (output.toString().equals("-")) {
-      throw new CommandLine.ParameterException(
-          cli(), "-o -: writing to standard output is not supported yet; give a file name");
-    }
+    boolean toStdout = output == null || output.toString().equals("-");
     ExportTarget target;
     try {
-      target = ExportTarget.of(format, output);
+      target = ExportTarget.of(format, toStdout ? Path.of("-") : output);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(cli(), "--format: " + e.getMessage());
+    }
+    if (toStdout && target instanceof ExportTarget.OciDirectory) {
+      throw new CommandLine.ParameterException(cli(), "--format oci-dir needs -o DIRECTORY");
+    }
+    if (toStdout && main.stdoutIsTerminal()) {
+      throw new CommandLine.ParameterException(
+          cli(), "refusing to write an image archive to a terminal: use -o FILE or a pipe");
     }
     ImageStore store = store();
     Descriptor image = store.resolve(ref).orElse(null);
@@ -52,7 +59,17 @@ final class SaveCommand extends ImageCommand {
     if (!looksLikeId(ref)) {
       names = List.of(reference(ref.contains("@") ? ref.substring(0, ref.indexOf('@')) : ref).toString());
     }
-    new ImageExporter(store.blobs()).export(image, names, globals().platform(cli()), target);
+    ImageExporter exporter = new ImageExporter(store.blobs());
+    if (toStdout) {
+      ImageExporter.ArchiveFormat archive =
+          target instanceof ExportTarget.OciArchive
+              ? ImageExporter.ArchiveFormat.OCI_ARCHIVE
+              : ImageExporter.ArchiveFormat.DOCKER_ARCHIVE;
+      exporter.exportTo(image, names, globals().platform(cli()), archive, main.stdout());
+      main.stdout().flush();
+    } else {
+      exporter.export(image, names, globals().platform(cli()), target);
+    }
     return Main.OK;
   }
 

@@ -97,6 +97,17 @@ class ImageCommandsIT {
     Path docker = tmp.resolve("busybox-docker.tar");
     assertThat(jbuild("save", "--root", root(), dest, "-o", docker.toString())).isZero();
     assertThat(run("skopeo", "inspect", "docker-archive:" + docker)).contains("\"Architecture\": \"amd64\"");
+    // no -o: the archive goes to standard output, byte for byte what -o FILE writes
+    ByteArrayOutputStream streamed = new ByteArrayOutputStream();
+    assertThat(
+            Main.run(
+                new String[] {"save", "--root", root(), dest, "--format", "oci-archive"},
+                new PrintStream(streamed, true),
+                new PrintStream(new ByteArrayOutputStream(), true)))
+        .isZero();
+    Path fromStdout = tmp.resolve("stdout.tar");
+    Files.write(fromStdout, streamed.toByteArray());
+    assertThat(run("skopeo", "inspect", "oci-archive:" + fromStdout)).contains(busybox.toString());
 
     assertThat(jbuild("rmi", "--root", root(), source, dest)).isZero();
     assertThat(out).contains("Untagged: " + source);
