@@ -51,6 +51,7 @@ public final class BlobStore {
    */
   public static BlobStore open(JbuildRoot root) {
     Path dir = root.dir();
+    refuseForeignDirectory(root);
     try {
       Files.createDirectories(root.blobs().resolve("sha256"));
       Files.createDirectories(root.tmp());
@@ -68,6 +69,34 @@ public final class BlobStore {
   /** Opens a store directly on a directory (an image layout somewhere). */
   public static BlobStore open(Path dir) {
     return open(new JbuildRoot(dir));
+  }
+
+  /** What a store's root holds; anything else means the directory is someone else's. */
+  private static final java.util.Set<String> LAYOUT_NAMES =
+      java.util.Set.of("oci-layout", "index.json", "blobs", "tmp", "locks", "cache", "layers");
+
+  /**
+   * A typo in {@code --root} must not scatter {@code blobs/} and {@code index.json} into a
+   * directory that holds something else. A directory without {@code oci-layout} is accepted
+   * only while everything in it is part of a store (another process may be creating the
+   * layout right now).
+   */
+  private static void refuseForeignDirectory(JbuildRoot root) {
+    Path dir = root.dir();
+    if (!Files.isDirectory(dir) || Files.exists(root.ociLayoutFile())) {
+      return;
+    }
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path entry : entries) {
+        if (!LAYOUT_NAMES.contains(entry.getFileName().toString())) {
+          throw new CacheException(dir + " is not empty and is not a jbuild store (it has no"
+              + " oci-layout file, and holds " + entry.getFileName() + "). Choose an empty or"
+              + " new directory with --root DIR or " + JbuildRoot.ENV + ".", dir);
+        }
+      }
+    } catch (IOException e) {
+      throw new CacheException("cannot read " + dir + ": " + e, dir, e);
+    }
   }
 
   private static void createIfAbsent(JbuildRoot root, Path file, byte[] content)

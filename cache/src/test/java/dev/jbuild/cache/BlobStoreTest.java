@@ -160,6 +160,38 @@ class BlobStoreTest {
   }
 
   @Test
+  void aNonEmptyDirectoryThatIsNotAStoreIsLeftAlone() throws IOException {
+    Files.writeString(dir.resolve("notes.txt"), "mine");
+    assertThatThrownBy(() -> BlobStore.open(dir))
+        .isInstanceOf(CacheException.class)
+        .hasMessageContaining("not a jbuild store")
+        .hasMessageContaining("--root");
+    assertThat(dir.resolve("blobs")).doesNotExist();
+    assertThat(dir.resolve("index.json")).doesNotExist();
+  }
+
+  @Test
+  void concurrentFirstOpensOfOneRootAllSucceed() throws Exception {
+    Path root = dir.resolve("fresh");
+    ExecutorService pool = Executors.newFixedThreadPool(6);
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<BlobStore>> opens = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      opens.add(pool.submit(() -> {
+        start.await();
+        return BlobStore.open(root);
+      }));
+    }
+    start.countDown();
+    for (Future<BlobStore> f : opens) {
+      assertThat(f.get().root().dir()).isEqualTo(root);
+    }
+    pool.shutdown();
+    assertThat(Files.readString(root.resolve("oci-layout")))
+        .isEqualTo("{\"imageLayoutVersion\":\"1.0.0\"}");
+  }
+
+  @Test
   void aDirectoryThatIsNotALayoutIsRefused() throws IOException {
     Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"2.0.0\"}");
     assertThatThrownBy(() -> BlobStore.open(dir))
