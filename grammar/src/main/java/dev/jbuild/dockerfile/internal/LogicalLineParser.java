@@ -16,7 +16,7 @@ import org.antlr.v4.runtime.tree.TerminalNode;
 /**
  * Splits one logical line into keyword, flags and arguments the way BuildKit's
  * {@code newNodeFromLine} does (spec §1.4, §1.5), with the ANTLR lexer modes and parser rules of
- * {@code InstructionLexer}/{@code InstructionParser}. One instance per parse; not thread-safe.
+ * {@code ArgumentLexer}/{@code ArgumentParser}. One instance per parse; not thread-safe.
  */
 final class LogicalLineParser {
 
@@ -37,14 +37,14 @@ final class LogicalLineParser {
   private static final int DEEP_JSON = 200;
 
   private final char escape;
-  private final InstructionLexer lexer;
-  private final InstructionParser parser;
+  private final ArgumentLexer lexer;
+  private final ArgumentParser parser;
 
   LogicalLineParser(char escape) {
     this.escape = escape;
-    this.lexer = new InstructionLexer(CharStreams.fromString(""));
+    this.lexer = new ArgumentLexer(CharStreams.fromString(""));
     lexer.removeErrorListeners();
-    this.parser = new InstructionParser(new CommonTokenStream(lexer));
+    this.parser = new ArgumentParser(new CommonTokenStream(lexer));
     parser.removeErrorListeners();
     parser.setErrorHandler(new BailErrorStrategy());
     parser.getInterpreter().setPredictionMode(PredictionMode.SLL);
@@ -161,14 +161,14 @@ final class LogicalLineParser {
       switch (t.getType()) {
         case Token.EOF:
           return "";
-        case InstructionLexer.FLAG_SPACE:
+        case ArgumentLexer.FLAG_SPACE:
           t = lexer.nextToken();
           continue;
-        case InstructionLexer.FLAG_START:
+        case ArgumentLexer.FLAG_START:
           word.setLength(0);
           word.append("--");
           t = lexer.nextToken();
-          while (t.getType() != Token.EOF && t.getType() != InstructionLexer.FLAG_SPACE) {
+          while (t.getType() != Token.EOF && t.getType() != ArgumentLexer.FLAG_SPACE) {
             appendFlagPart(word, t);
             t = lexer.nextToken();
           }
@@ -193,14 +193,14 @@ final class LogicalLineParser {
   private static void appendFlagPart(StringBuilder word, Token t) {
     String s = t.getText();
     switch (t.getType()) {
-      case InstructionLexer.F_PLAIN:
-      case InstructionLexer.FDQ_TEXT:
-      case InstructionLexer.FSQ_TEXT:
+      case ArgumentLexer.F_PLAIN:
+      case ArgumentLexer.FDQ_TEXT:
+      case ArgumentLexer.FSQ_TEXT:
         word.append(s);
         break;
-      case InstructionLexer.F_ESC:
-      case InstructionLexer.FDQ_ESC:
-      case InstructionLexer.FSQ_ESC:
+      case ArgumentLexer.F_ESC:
+      case ArgumentLexer.FDQ_ESC:
+      case ArgumentLexer.FSQ_ESC:
         word.append(s.charAt(1));
         break;
       default:
@@ -219,9 +219,9 @@ final class LogicalLineParser {
     boolean backtick = escape == '`';
     String input = backtick ? swapEscape(rest) : rest;
     lexer.setInputStream(CharStreams.fromString(input));
-    lexer.mode(InstructionLexer.WORDS);
+    lexer.mode(ArgumentLexer.WORDS);
     parser.setTokenStream(new CommonTokenStream(lexer));
-    InstructionParser.WordsContext ctx;
+    ArgumentParser.WordsContext ctx;
     try {
       ctx = parser.words();
     } catch (ParseCancellationException e) {
@@ -229,7 +229,7 @@ final class LogicalLineParser {
     }
     List<String> out = new ArrayList<>(ctx.word().size());
     StringBuilder sb = new StringBuilder();
-    for (InstructionParser.WordContext w : ctx.word()) {
+    for (ArgumentParser.WordContext w : ctx.word()) {
       sb.setLength(0);
       appendKept(sb, w);
       if (sb.length() > 0) {
@@ -244,7 +244,7 @@ final class LogicalLineParser {
   private static void appendKept(StringBuilder sb, ParseTree tree) {
     if (tree instanceof TerminalNode) {
       int type = ((TerminalNode) tree).getSymbol().getType();
-      if (type != InstructionLexer.W_LONE_ESC && type != InstructionLexer.WDQ_LONE_ESC) {
+      if (type != ArgumentLexer.W_LONE_ESC && type != ArgumentLexer.WDQ_LONE_ESC) {
         sb.append(tree.getText());
       }
       return;
@@ -394,15 +394,15 @@ final class LogicalLineParser {
       return null;
     }
     lexer.setInputStream(CharStreams.fromString(text));
-    lexer.mode(InstructionLexer.JSON);
+    lexer.mode(ArgumentLexer.JSON);
     parser.setTokenStream(new CommonTokenStream(lexer));
-    InstructionParser.JsonArrayContext array =
+    ArgumentParser.JsonArrayContext array =
         depth > DEEP_JSON ? jsonArrayOnLargeStack() : jsonArray();
     if (array == null) {
       return null;
     }
     List<String> out = new ArrayList<>(array.jsonValue().size());
-    for (InstructionParser.JsonValueContext v : array.jsonValue()) {
+    for (ArgumentParser.JsonValueContext v : array.jsonValue()) {
       TerminalNode s = v.J_STRING();
       if (s == null) {
         throw new LineSyntaxException(NOT_STRING_ARRAY);
@@ -412,7 +412,7 @@ final class LogicalLineParser {
     return out;
   }
 
-  private InstructionParser.JsonArrayContext jsonArray() {
+  private ArgumentParser.JsonArrayContext jsonArray() {
     try {
       return parser.jsonDocument().jsonArray();
     } catch (ParseCancellationException e) {
@@ -420,8 +420,8 @@ final class LogicalLineParser {
     }
   }
 
-  private InstructionParser.JsonArrayContext jsonArrayOnLargeStack() {
-    AtomicReference<InstructionParser.JsonArrayContext> result = new AtomicReference<>();
+  private ArgumentParser.JsonArrayContext jsonArrayOnLargeStack() {
+    AtomicReference<ArgumentParser.JsonArrayContext> result = new AtomicReference<>();
     AtomicReference<Throwable> failure = new AtomicReference<>();
     Thread t = new Thread(null, () -> {
       try {

@@ -2,9 +2,9 @@
  * Structure of the argument shapes that need more than a token stream (spec §1.5):
  * BuildKit's parseWords words and the exec-form JSON array.
  */
-parser grammar InstructionParser;
+parser grammar ArgumentParser;
 
-options { tokenVocab = InstructionLexer; }
+options { tokenVocab = ArgumentLexer; }
 
 // parseWords: words split on unquoted whitespace; every char is kept except a lone escape at the
 // very end of the input.

@@ -16,7 +16,7 @@
  *
  * No rule here can fail: every mode ends in a catch-all, so lexing never reports an error.
  */
-lexer grammar InstructionLexer;
+lexer grammar ArgumentLexer;
 
 // ---- builder flags -------------------------------------------------------------------------
 FLAG_SPACE : [\t\n\u000B\f\r \u0085\u00A0]+ ;
