@@ -1,7 +1,6 @@
 package dev.jbuild.layer;
 
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Library;
 import com.sun.jna.Native;
 import java.io.IOException;
 import java.nio.charset.Charset;
@@ -38,31 +37,40 @@ final class Posix {
   private static final int AT_SYMLINK_NOFOLLOW = 0x100;
   private static final Charset FS = Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8"));
 
-  /** Direct libc binding; every call reports errno through LastErrorException. */
-  interface LibC extends Library {
-    int mknod(byte[] path, int mode, long dev) throws LastErrorException;
+  /**
+   * libc through JNA direct mapping (native methods bound once; no reflective proxy per call,
+   * which matters at one llistxattr per file); errno arrives as LastErrorException.
+   */
+  static final class LibC {
+    static {
+      Native.register(LibC.class, "c");
+    }
 
-    int lchown(byte[] path, int uid, int gid) throws LastErrorException;
+    private LibC() {}
 
-    int chmod(byte[] path, int mode) throws LastErrorException;
+    static native int mknod(byte[] path, int mode, long dev) throws LastErrorException;
 
-    int lsetxattr(byte[] path, String name, byte[] value, long size, int flags)
+    static native int lchown(byte[] path, int uid, int gid) throws LastErrorException;
+
+    static native int chmod(byte[] path, int mode) throws LastErrorException;
+
+    static native int lsetxattr(byte[] path, byte[] name, byte[] value, long size, int flags)
         throws LastErrorException;
 
-    long lgetxattr(byte[] path, String name, byte[] value, long size) throws LastErrorException;
+    static native long lgetxattr(byte[] path, byte[] name, byte[] value, long size)
+        throws LastErrorException;
 
-    long llistxattr(byte[] path, byte[] list, long size) throws LastErrorException;
+    static native long llistxattr(byte[] path, byte[] list, long size) throws LastErrorException;
 
-    int lremovexattr(byte[] path, String name) throws LastErrorException;
+    static native int lremovexattr(byte[] path, byte[] name) throws LastErrorException;
 
-    int utimensat(int dirfd, byte[] path, long[] times, int flags) throws LastErrorException;
+    static native int utimensat(int dirfd, byte[] path, long[] times, int flags)
+        throws LastErrorException;
 
-    int symlink(byte[] target, byte[] linkpath) throws LastErrorException;
+    static native int symlink(byte[] target, byte[] linkpath) throws LastErrorException;
 
-    int geteuid();
+    static native int geteuid();
   }
-
-  private static final LibC C = Native.load("c", LibC.class);
 
   private Posix() {}
 
@@ -104,8 +112,13 @@ final class Posix {
     return z;
   }
 
+  private static byte[] cstr(String s) {
+    byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return java.util.Arrays.copyOf(b, b.length + 1);
+  }
+
   static boolean isRoot() {
-    return C.geteuid() == 0;
+    return LibC.geteuid() == 0;
   }
 
   /** Linux (glibc) dev_t encoding of major and minor. */
@@ -126,7 +139,7 @@ final class Posix {
 
   static void mknod(Path path, int mode, long dev) throws PosixException {
     try {
-      C.mknod(bytes(path), mode, dev);
+      LibC.mknod(bytes(path), mode, dev);
     } catch (LastErrorException e) {
       throw new PosixException("mknod", path, e.getErrorCode());
     }
@@ -137,7 +150,7 @@ final class Posix {
     byte[] t = target.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     byte[] z = java.util.Arrays.copyOf(t, t.length + 1);
     try {
-      C.symlink(z, bytes(link));
+      LibC.symlink(z, bytes(link));
     } catch (LastErrorException e) {
       throw new PosixException("symlink", link, e.getErrorCode());
     }
@@ -145,7 +158,7 @@ final class Posix {
 
   static void lchown(Path path, long uid, long gid) throws PosixException {
     try {
-      C.lchown(bytes(path), (int) uid, (int) gid);
+      LibC.lchown(bytes(path), (int) uid, (int) gid);
     } catch (LastErrorException e) {
       throw new PosixException("lchown", path, e.getErrorCode());
     }
@@ -154,7 +167,7 @@ final class Posix {
   /** chmod(2), which keeps setuid, setgid and sticky bits (Files.setPosixFilePermissions drops them). */
   static void chmod(Path path, int mode) throws PosixException {
     try {
-      C.chmod(bytes(path), mode & 07777);
+      LibC.chmod(bytes(path), mode & 07777);
     } catch (LastErrorException e) {
       throw new PosixException("chmod", path, e.getErrorCode());
     }
@@ -162,7 +175,7 @@ final class Posix {
 
   static void lsetxattr(Path path, String name, byte[] value) throws PosixException {
     try {
-      C.lsetxattr(bytes(path), name, value, value.length, 0);
+      LibC.lsetxattr(bytes(path), cstr(name), value, value.length, 0);
     } catch (LastErrorException e) {
       throw new PosixException("lsetxattr " + name, path, e.getErrorCode());
     }
@@ -170,7 +183,7 @@ final class Posix {
 
   static void lremovexattr(Path path, String name) throws PosixException {
     try {
-      C.lremovexattr(bytes(path), name);
+      LibC.lremovexattr(bytes(path), cstr(name));
     } catch (LastErrorException e) {
       throw new PosixException("lremovexattr " + name, path, e.getErrorCode());
     }
@@ -179,14 +192,15 @@ final class Posix {
   /** One attribute's value, or null when the file does not carry it. */
   static byte[] lgetxattr(Path path, String name) throws PosixException {
     byte[] p = bytes(path);
+    byte[] n = cstr(name);
     for (int attempt = 0; attempt < 8; attempt++) {
       try {
-        long size = C.lgetxattr(p, name, null, 0);
+        long size = LibC.lgetxattr(p, n, null, 0);
         byte[] value = new byte[(int) size];
         if (size == 0) {
           return value;
         }
-        long got = C.lgetxattr(p, name, value, value.length);
+        long got = LibC.lgetxattr(p, n, value, value.length);
         return got == size ? value : java.util.Arrays.copyOf(value, (int) got);
       } catch (LastErrorException e) {
         if (e.getErrorCode() == ENODATA) {
@@ -205,12 +219,12 @@ final class Posix {
     byte[] p = bytes(path);
     byte[] list;
     try {
-      long size = C.llistxattr(p, null, 0);
+      long size = LibC.llistxattr(p, null, 0);
       if (size == 0) {
         return Map.of();
       }
       list = new byte[(int) size];
-      long got = C.llistxattr(p, list, list.length);
+      long got = LibC.llistxattr(p, list, list.length);
       list = java.util.Arrays.copyOf(list, (int) got);
     } catch (LastErrorException e) {
       if (e.getErrorCode() == ENOTSUP) {
@@ -241,7 +255,7 @@ final class Posix {
   /** Sets access and modification time of the file itself, symlinks included. */
   static void lutimes(Path path, long seconds, long nanos) throws PosixException {
     try {
-      C.utimensat(AT_FDCWD, bytes(path), new long[] {seconds, nanos, seconds, nanos},
+      LibC.utimensat(AT_FDCWD, bytes(path), new long[] {seconds, nanos, seconds, nanos},
           AT_SYMLINK_NOFOLLOW);
     } catch (LastErrorException e) {
       throw new PosixException("utimensat", path, e.getErrorCode());
