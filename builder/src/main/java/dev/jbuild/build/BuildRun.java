@@ -13,7 +13,6 @@ import dev.jbuild.cache.ImageStore;
 import dev.jbuild.cache.StoredBlob;
 import dev.jbuild.dockerfile.DockerfileException;
 import dev.jbuild.dockerfile.SourceSpan;
-import dev.jbuild.layer.Compression;
 import dev.jbuild.layer.LayerBlob;
 import dev.jbuild.layer.LayerEntry;
 import dev.jbuild.layer.LayerStack;
@@ -86,7 +85,7 @@ final class BuildRun {
     this.epoch = request.sourceDateEpoch();
     this.created = epoch.orElse(now);
     this.baseImages = new BaseImages(store, registries, request.pull(), listener);
-    LayerWriter.Options options = LayerWriter.Options.of(Compression.GZIP);
+    LayerWriter.Options options = LayerWriter.Options.of(request.compression());
     if (epoch.isPresent()) {
       options = options.withSourceDateEpoch(epoch.get());
     }

@@ -250,7 +250,8 @@ public final class Builder {
         request.push(),
         Optional.of(parseEpoch(value)),
         request.iidFile(),
-        request.metadataFile());
+        request.metadataFile(),
+        request.compression());
   }
 
   /** Parses a SOURCE_DATE_EPOCH value: whole seconds since 1970. */

@@ -321,7 +321,13 @@ final class StageExecutor implements InstructionVisitor<Void> {
    * A step that adds a layer: served from the build cache when the key is known, else {@code
    * produce} writes the layer, which is recorded under the key.
    */
-  private void layerStep(CacheKey key, String createdBy, Supplier<LayerBlob> produce) {
+  private void layerStep(CacheKey stepKey, String createdBy, Supplier<LayerBlob> produce) {
+    // the same step compressed another way is another layer blob
+    CacheKey key =
+        CacheKey.builder("LAYER")
+            .parent(stepKey)
+            .field("compression", run.request().compression().name())
+            .build();
     BuildCache cache = run.cache();
     if (!run.request().noCache()) {
       Optional<BuildCache.CachedLayer> hit = cache.layer(key);

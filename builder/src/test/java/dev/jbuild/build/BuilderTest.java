@@ -567,4 +567,23 @@ class BuilderTest {
         .isInstanceOf(JbuildException.class)
         .hasMessageContaining("given twice");
   }
+
+  @Test
+  void compressionIsChosenPerBuildAndPartOfTheCacheKey() throws IOException {
+    BuildResult gzip =
+        build("FROM scratch\nWORKDIR /a\n", b -> b.sourceDateEpoch(Instant.ofEpochSecond(5)));
+    assertThat(manifest(gzip).layers().get(0).mediaType())
+        .isEqualTo(dev.jbuild.oci.MediaTypes.OCI_LAYER_GZIP);
+    events.clear();
+    BuildResult zstd =
+        build(
+            "FROM scratch\nWORKDIR /a\n",
+            b ->
+                b.compression(dev.jbuild.layer.Compression.ZSTD)
+                    .sourceDateEpoch(Instant.ofEpochSecond(5)));
+    assertThat(manifest(zstd).layers().get(0).mediaType())
+        .isEqualTo(dev.jbuild.oci.MediaTypes.OCI_LAYER_ZSTD);
+    assertThat(events).noneMatch(e -> e instanceof BuildEvent.StepCached);
+    assertThat(config(zstd).rootfs().diffIds()).isEqualTo(config(gzip).rootfs().diffIds());
+  }
 }

@@ -111,6 +111,9 @@ public final class BuildCommand implements Callable<Integer> {
   @Option(names = "--insecure-registry", paramLabel = "HOST[:PORT]", description = "allow plain HTTP and unverified TLS for this registry (repeatable)")
   List<String> insecure = new ArrayList<>();
 
+  @Option(names = "--compression", paramLabel = "gzip|zstd|none", description = "how new layers are compressed (default gzip; zstd is several times faster)")
+  String compression = "gzip";
+
   @Option(names = "--root", paramLabel = "DIR", description = "jbuild's state directory (default: $JBUILD_ROOT, else ~/.cache/jbuild)")
   Path root;
 
@@ -253,6 +256,21 @@ public final class BuildCommand implements Callable<Integer> {
       b.label(eq < 0 ? l : l.substring(0, eq), eq < 0 ? "" : l.substring(eq + 1));
     }
     b.push(push);
+    switch (compression.toLowerCase(java.util.Locale.ROOT)) {
+      case "gzip":
+        b.compression(dev.jbuild.layer.Compression.GZIP);
+        break;
+      case "zstd":
+        b.compression(dev.jbuild.layer.Compression.ZSTD);
+        break;
+      case "none":
+      case "uncompressed":
+        b.compression(dev.jbuild.layer.Compression.NONE);
+        break;
+      default:
+        throw new IllegalArgumentException(
+            "invalid --compression \"" + compression + "\": use gzip, zstd or none");
+    }
     for (String o : outputs) {
       b.output(OutputSpec.parse(o));
     }
