@@ -11,6 +11,7 @@ public final class BadPatternException extends ContextException {
 
   private final String pattern;
 
+  /** A bad {@code pattern}, described by {@code message}. */
   public BadPatternException(String pattern, String message) {
     super(message);
     this.pattern = pattern;

@@ -54,6 +54,7 @@ public record ContextEntry(
     return 0;
   }
 
+  /** Whether this is a directory. */
   public boolean isDirectory() {
     return type == EntryType.DIRECTORY;
   }

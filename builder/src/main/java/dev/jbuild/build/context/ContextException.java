@@ -10,10 +10,12 @@ import dev.jbuild.build.JbuildException;
  */
 public class ContextException extends JbuildException {
 
+  /** An error with a message naming the path or pattern. */
   public ContextException(String message) {
     super(message);
   }
 
+  /** An error caused by an I/O failure. */
   public ContextException(String message, Throwable cause) {
     super(message, cause);
   }

@@ -29,6 +29,7 @@ public record SourceMatch(String source, String path, String resolved, EntryType
     return SlashPath.baseName(path);
   }
 
+  /** Whether the source is a directory (whose contents are copied, not itself). */
   public boolean isDirectory() {
     return type == EntryType.DIRECTORY;
   }
