@@ -646,12 +646,47 @@ final class StageExecutor implements InstructionVisitor<Void> {
     return null;
   }
 
+  /** A shell-form RUN whose whole command is one here-document: {@code RUN <<EOF}. */
+  private static final java.util.regex.Pattern SINGLE_HEREDOC =
+      java.util.regex.Pattern.compile("[0-9]*<<-?\\s*([\"']?)[A-Za-z_][A-Za-z0-9._-]*\\1");
+
   @Override
   public Void visitRun(Run r) {
     currentSpan = span(r);
-    List<String> args =
-        r.command().prependShell() ? withShell(r.command().words()) : r.command().words();
-    List<RunMount> mounts = r.mounts();
+    List<String> words = r.command().words();
+    List<RunStep.InlineFile> pipes = List.of();
+    if (!r.heredocs().isEmpty()) {
+      // BuildKit's dispatchRun: a lone here-document is the script (or, with a #! line, a
+      // file run from /dev/pipes); otherwise the shell gets the bodies after the command
+      String script = ((CommandLine.ShellForm) r.command()).script();
+      dev.jbuild.dockerfile.syntax.Heredoc first = r.heredocs().get(0);
+      if (SINGLE_HEREDOC.matcher(script.strip()).matches()) {
+        if (!"windows".equals(platform.os()) && first.content().startsWith("#!")) {
+          pipes =
+              List.of(
+                  new RunStep.InlineFile(
+                      first.name(), first.content().getBytes(StandardCharsets.UTF_8), 0755));
+          words = List.of("/dev/pipes/" + first.name());
+        } else {
+          words = List.of(first.content());
+        }
+      } else {
+        StringBuilder sb = new StringBuilder(script);
+        for (dev.jbuild.dockerfile.syntax.Heredoc h : r.heredocs()) {
+          sb.append('\n').append(h.content()).append(h.name());
+        }
+        words = List.of(sb.toString());
+      }
+    }
+    List<String> args = r.command().prependShell() ? withShell(words) : words;
+    List<RunMount> mounts = new ArrayList<>();
+    for (RunMount m : r.mounts()) {
+      try {
+        mounts.add(m.expand(w -> word(w, r)));
+      } catch (InvalidValueException e) {
+        throw new DockerfileException(e.getMessage(), r.span());
+      }
+    }
     List<String> historyArgs = scope.historyArgs();
     StringBuilder createdBy = new StringBuilder("RUN ");
     if (!historyArgs.isEmpty()) {
@@ -692,6 +727,7 @@ final class StageExecutor implements InstructionVisitor<Void> {
             mounts,
             r.effectiveNetwork(),
             r.effectiveSecurity(),
+            pipes,
             line -> run.listener().onEvent(new BuildEvent.OutputLine(current, line)));
     layerStep(kb.build(), createdBy.toString(), () -> run.runInSandbox(runStep, current));
     return null;

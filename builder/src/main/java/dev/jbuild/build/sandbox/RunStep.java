@@ -19,9 +19,12 @@ import java.util.function.Consumer;
  * @param user the USER in effect ({@code name[:group]} or ids), empty for root
  * @param workdir the absolute working directory
  * @param layers the stage's layer blobs, bottom first, with their diffIDs
- * @param mounts the {@code --mount} values, expanded
+ * @param mounts the {@code --mount} values, expanded (a relative or empty target is relative to
+ *     {@code workdir}, as in BuildKit)
  * @param network the network mode
  * @param security the security mode
+ * @param pipes files to provide read-only in {@code /dev/pipes/} (a RUN here-document that
+ *     starts with {@code #!} is run from there, as BuildKit does)
  * @param output receives the process's output, line by line
  */
 public record RunStep(
@@ -34,7 +37,21 @@ public record RunStep(
     List<RunMount> mounts,
     NetworkMode network,
     SecurityMode security,
+    List<InlineFile> pipes,
     Consumer<String> output) {
+
+  /** A file the step needs that is not in any layer: a here-document to execute. */
+  public record InlineFile(String name, byte[] content, int mode) {
+    public InlineFile {
+      Objects.requireNonNull(name, "name");
+      content = content.clone();
+    }
+
+    @Override
+    public byte[] content() {
+      return content.clone();
+    }
+  }
 
   /** One layer of the stage's filesystem: where the blob is and its uncompressed digest. */
   public record Layer(Path blob, Digest diffId) {
@@ -54,6 +71,7 @@ public record RunStep(
     mounts = List.copyOf(mounts);
     Objects.requireNonNull(network, "network");
     Objects.requireNonNull(security, "security");
+    pipes = List.copyOf(pipes);
     Objects.requireNonNull(output, "output");
   }
 }
