@@ -11,12 +11,24 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class BuildContextTest {
 
   @TempDir Path ctx;
+
+  /** Removes the test's links first, so that JUnit's cleanup never meets a link to /etc. */
+  @AfterEach
+  void removeLinks() throws IOException {
+    try (Stream<Path> s = Files.walk(ctx)) {
+      for (Path p : s.filter(Files::isSymbolicLink).collect(Collectors.toList())) {
+        Files.delete(p);
+      }
+    }
+  }
 
   private Path write(String rel, String content) throws IOException {
     Path p = ctx.resolve(rel);
