@@ -161,6 +161,42 @@ final class BuildRun {
     }
   }
 
+  /**
+   * The result of a stage that a step reads ({@code COPY --from}, a mount). Stages the plan
+   * knows are awaited; one that only an ONBUILD trigger names is not scheduled, so it runs
+   * here, in the caller's thread (a pool thread waiting for a queued task could deadlock).
+   */
+  StageResult stageResult(int index) {
+    if (plan.isNeeded(index) || stages.containsKey(index)) {
+      return await(stage(index));
+    }
+    CompletableFuture<StageResult> mine = new CompletableFuture<>();
+    CompletableFuture<StageResult> existing;
+    synchronized (stages) {
+      existing = stages.putIfAbsent(index, mine);
+    }
+    if (existing != null) {
+      return await(existing);
+    }
+    try {
+      BuildPlan.PlannedStage planned = plan.stage(index);
+      StageResult parent =
+          planned.base() instanceof BuildPlan.StageBase
+              ? stageResult(((BuildPlan.StageBase) planned.base()).index())
+              : null;
+      for (int dep : planned.deps().keySet()) {
+        stageResult(dep);
+      }
+      Platform p = planned.platform().orElse(parent != null ? parent.platform() : targetPlatform);
+      StageResult result = new StageExecutor(this, planned, p).execute(parent);
+      mine.complete(result);
+      return result;
+    } catch (RuntimeException | Error e) {
+      mine.completeExceptionally(e);
+      throw e;
+    }
+  }
+
   /** The result of a stage another stage reads, failures rethrown as they were. */
   static StageResult await(CompletableFuture<StageResult> f) {
     try {

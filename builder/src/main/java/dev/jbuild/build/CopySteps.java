@@ -217,7 +217,7 @@ final class CopySteps {
     String from = copy.from().get();
     Optional<Integer> index = run.plan().stageIndex(from);
     if (index.isPresent()) {
-      return new StageOrigin(BuildRun.await(run.stage(index.get())));
+      return new StageOrigin(run.stageResult(index.get()));
     }
     ImageReference ref;
     try {

@@ -45,6 +45,11 @@ import picocli.CommandLine.Parameters;
     })
 public final class BuildCommand implements Callable<Integer> {
 
+  static {
+    // picocli loads this class while it builds the command tree: start the warm-up then
+    Warmup.start();
+  }
+
   /** Where {@code -} reads the context tar from; tests replace it. */
   static InputStream stdin = System.in;
 

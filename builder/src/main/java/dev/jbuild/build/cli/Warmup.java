@@ -1,0 +1,41 @@
+package dev.jbuild.build.cli;
+
+import dev.jbuild.dockerfile.Dockerfiles;
+import dev.jbuild.oci.RawJson;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Loads and initialises the heavy parts a build needs (Jackson behind the OCI models, the
+ * Dockerfile parser) on a second core while picocli is still reading the command line. A
+ * no-change rebuild spends most of its time in class initialisation, so overlapping it is the
+ * cheapest speed-up there is. Daemon thread, failures ignored: the real use redoes the work.
+ */
+final class Warmup {
+
+  private static final String CONFIG =
+      "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":[\"A=1\"]},"
+          + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]},\"history\":[{\"created_by\":\"x\"}]}";
+
+  private static final String DOCKERFILE = "ARG A=1\nFROM scratch AS s\nENV B=${A:-2}\nCOPY x /y/\n";
+
+  private Warmup() {}
+
+  static void start() {
+    if (Runtime.getRuntime().availableProcessors() < 2 || Boolean.getBoolean("jbuild.nowarmup")) {
+      return;
+    }
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                RawJson.config(CONFIG.getBytes(StandardCharsets.UTF_8)).value().toJson();
+                Dockerfiles.parse("warmup", DOCKERFILE.getBytes(StandardCharsets.UTF_8));
+              } catch (RuntimeException | LinkageError e) {
+                // only a head start; the build does the same work for real
+              }
+            },
+            "jbuild-warmup");
+    t.setDaemon(true);
+    t.start();
+  }
+}
