@@ -17,6 +17,7 @@ import dev.jbuild.dockerfile.ir.Instruction;
 import dev.jbuild.dockerfile.ir.IrPrinter;
 import dev.jbuild.dockerfile.syntax.Heredoc;
 import dev.jbuild.layer.LayerBlob;
+import dev.jbuild.layer.LayerStack;
 import dev.jbuild.oci.Descriptor;
 import dev.jbuild.oci.Digest;
 import java.util.ArrayList;
@@ -95,7 +96,11 @@ final class CopySteps {
             .field("instruction", IrPrinter.print(canonical));
     addOriginInputs(key, origin, x, copy.parents(), copy.excludes(), copy);
     String createdBy = createdBy(x, copy.parents());
-    stage.copyLayerStep(key.build(), createdBy, () -> produceCopyLayer(stage, copy, x, origin));
+    Chmod chmod = chmod(x, copy);
+    stage.copyLayerStep(
+        key.build(),
+        createdBy,
+        () -> produceCopyLayer(stage, copy, x, origin, copy.parents(), copy.excludes(), false, chmod));
   }
 
   void add(StageExecutor stage, Add add) {
@@ -118,18 +123,84 @@ final class CopySteps {
     CacheKey.Builder key =
         CacheKey.builder("ADD").parent(stage.fsKey()).field("instruction", IrPrinter.print(canonical));
     addOriginInputs(key, origin, x, false, add.excludes(), add);
-    stage.copyLayerStep(key.build(), createdBy(x, false), () -> produceCopyLayer(stage, add, x, origin));
+    Chmod chmod = chmod(x, add);
+    boolean unpack = add.unpack().orElse(true);
+    stage.copyLayerStep(
+        key.build(),
+        createdBy(x, false),
+        () -> produceCopyLayer(stage, add, x, origin, false, add.excludes(), unpack, chmod));
   }
 
   /**
-   * The one place COPY and ADD stop until the file-copy package ({@code dev.jbuild.build.copy})
-   * is integrated: it writes the layer on a cache miss.
+   * Writes the layer of a COPY or ADD on a cache miss: the sources selected again, the
+   * destination read from the stage's layers, the entries written as one layer.
    */
-  private LayerBlob produceCopyLayer(StageExecutor stage, Instruction i, Expanded x, Origin origin) {
-    throw new BuildStepException(
-        stage.spanOf(i),
-        x.keyword() + " is not available yet in this version of jbuild: only FROM and metadata"
-            + " instructions (ENV, LABEL, WORKDIR, ENTRYPOINT, …) build so far");
+  private LayerBlob produceCopyLayer(
+      StageExecutor stage, Instruction i, Expanded x, Origin origin, boolean parents,
+      List<String> excludes, boolean unpack, Chmod chmod) {
+    SourceSpan span = stage.spanOf(i);
+    try {
+      LayerStack dest = stage.stack();
+      UserDb.Owner owner = x.chown().isPresent() ? new UserDb(dest).resolve(x.chown().get()) : null;
+      FileCopy copy = new FileCopy(dest, owner, chmod, run.created());
+      FileCopy.Source source = source(origin, stage, span);
+      PatternMatcher exclude = excludes.isEmpty() ? null : PatternMatcher.compile(excludes);
+      for (String word : x.sources()) {
+        if (isRemote(word)) {
+          throw new BuildStepException(
+              span,
+              x.keyword() + " " + word + ": adding URLs and git repositories is not available yet"
+                  + " in this version of jbuild; download the file into the build context and"
+                  + " COPY it");
+        }
+        String walkRoot = word;
+        PatternMatcher include = null;
+        if (parents) {
+          if (!(origin instanceof ContextOrigin)) {
+            throw new BuildStepException(
+                span, "COPY --parents with --from is not available yet in this version of jbuild");
+          }
+          int pivot = word.indexOf("/./");
+          String pattern = pivot < 0 ? word : word.substring(pivot + 3);
+          walkRoot = pivot < 0 ? "/" : word.substring(0, pivot);
+          include = PatternMatcher.compile(List.of(SlashPaths.clean("/" + pattern).substring(1)));
+        }
+        for (FileCopy.Match m : source.resolve(walkRoot)) {
+          copy.copy(source, m, x.absoluteDest(), include, exclude, unpack);
+        }
+      }
+      for (Heredoc h : x.heredocs()) {
+        copy.heredoc(
+            h.name(), h.content().getBytes(java.nio.charset.StandardCharsets.UTF_8), x.absoluteDest());
+      }
+      return run.writeLayer(copy.entries(), stage.step(), span);
+    } catch (ContextException e) {
+      throw new BuildStepException(span, e.getMessage(), e);
+    } catch (java.io.IOException e) {
+      throw new BuildStepException(span, x.keyword() + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  private FileCopy.Source source(Origin origin, StageExecutor stage, SourceSpan span) {
+    if (origin instanceof ContextOrigin) {
+      return FileCopy.context(((ContextOrigin) origin).context());
+    }
+    if (origin instanceof StageOrigin) {
+      return FileCopy.layers(run.layerStack(((StageOrigin) origin).stage().layers(), stage.step(), span));
+    }
+    return FileCopy.layers(
+        run.layerStack(((ImageOrigin) origin).image().manifest().layers(), stage.step(), span));
+  }
+
+  private static Chmod chmod(Expanded x, Instruction i) {
+    if (x.chmod().isEmpty()) {
+      return null;
+    }
+    try {
+      return Chmod.parse(x.chmod().get());
+    } catch (IllegalArgumentException e) {
+      throw new DockerfileException(e.getMessage(), i.span());
+    }
   }
 
   // ---- expansion (spec §3: sources, dest, --chown, --chmod, --checksum, heredoc bodies) ----
