@@ -166,7 +166,10 @@ public final class LayerWriter {
   private LayerBlob stream(OutputStream out, Producer producer) throws IOException {
     Compression c = options.compression();
     HashingOutputStream blob = new HashingOutputStream(out, false);
-    OutputStream compressor = c.compressor(blob, options.level());
+    // Three stages when compressing: tar + diffID here, the compressor on one thread, the
+    // digest and the write on another, so that 2 cores split the work evenly.
+    OutputStream compressor = c == Compression.NONE ? blob
+        : c.compressor(new CompressionPipe(blob), options.level());
     CompressionPipe pipe = c == Compression.NONE ? null : new CompressionPipe(compressor);
     OutputStream toCompressor = pipe != null ? pipe : new BufferedOutputStream(compressor, COPY_BUFFER);
     HashingOutputStream tar = new HashingOutputStream(toCompressor, true);
