@@ -14,10 +14,13 @@ import java.util.Objects;
  * @param pushed the references pushed, with the digest the registry serves
  * @param steps how many steps ran or were looked up
  * @param cachedSteps how many of them came from the build cache
+ * @param contextFilesRead how many build-context files had their content read to hash it
+ *     for a cache key; 0 on a rebuild whose stat cache and build cache cover everything
  */
 public record BuildResult(
     Descriptor manifest, Digest imageId, List<String> tags, List<String> pushed, int steps,
-    int cachedSteps) {
+    int cachedSteps,
+    long contextFilesRead) {
 
   public BuildResult {
     Objects.requireNonNull(manifest, "manifest");

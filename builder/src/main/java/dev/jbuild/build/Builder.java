@@ -98,7 +98,7 @@ public final class Builder {
       for (Platform target : targets) {
         built.add(buildFor(request, dockerfile, store, context, lazyRegistries, target, now));
       }
-      return output(request, store, lazyRegistries, built);
+      return output(request, store, lazyRegistries, built, context.hasher().filesRead());
     }
   }
 
@@ -151,7 +151,8 @@ public final class Builder {
    * platform's manifest (its digest is then the image ID, as docker shows it).
    */
   private BuildResult output(
-      BuildRequest request, ImageStore store, Supplier<Registries> registries, List<Built> built) {
+      BuildRequest request, ImageStore store, Supplier<Registries> registries, List<Built> built,
+      long filesRead) {
     Descriptor root;
     dev.jbuild.oci.Digest imageId;
     Platform platform = built.get(0).platform();
@@ -197,7 +198,7 @@ public final class Builder {
     request.metadataFile().ifPresent(f -> writeFile(f, metadata(manifest, imageId, tags)));
     int steps = built.stream().mapToInt(Built::steps).sum();
     int cached = built.stream().mapToInt(Built::cachedSteps).sum();
-    return new BuildResult(root, imageId, tags, pushed, steps, cached);
+    return new BuildResult(root, imageId, tags, pushed, steps, cached, filesRead);
   }
 
   private BuildContext openContext(BuildRequest request) {

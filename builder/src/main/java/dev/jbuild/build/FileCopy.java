@@ -201,8 +201,9 @@ final class FileCopy {
       keepExisting(path, existing.get());
     } else {
       int mode = top != null ? mode(top.mode(), true) : chmod != null ? chmod.apply(0755, true) : 0755;
-      long uid = chown != null ? chown.uid() : top != null && top.uid() >= 0 ? top.uid() : 0;
-      long gid = chown != null ? chown.gid() : top != null && top.gid() >= 0 ? top.gid() : 0;
+      // created directories are root's unless --chown, even for --from (T:copy testCopyChownExistingDir)
+      long uid = chown != null ? chown.uid() : 0;
+      long gid = chown != null ? chown.gid() : 0;
       Instant mtime = top != null ? top.mtime() : now;
       emitParents(path);
       out.put(path, LayerEntry.directory(path, mode).withOwner(uid, gid).withMtime(mtime));

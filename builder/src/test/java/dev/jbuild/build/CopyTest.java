@@ -1,0 +1,284 @@
+package dev.jbuild.build;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.jbuild.build.event.BuildEvent;
+import dev.jbuild.build.registry.RegistryOptions;
+import dev.jbuild.build.sandbox.Sandbox;
+import dev.jbuild.cache.BlobStore;
+import dev.jbuild.cache.JbuildRoot;
+import dev.jbuild.dockerfile.DockerfileException;
+import dev.jbuild.layer.EntryType;
+import dev.jbuild.layer.LayerEntry;
+import dev.jbuild.layer.LayerStack;
+import dev.jbuild.oci.ContainerConfig;
+import dev.jbuild.oci.Descriptor;
+import dev.jbuild.oci.ImageManifest;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** COPY and ADD semantics (spec §2.5) and their build cache, checked on the image's files. */
+class CopyTest {
+
+  @TempDir Path tmp;
+
+  private Path ctx;
+  private final List<BuildEvent> events = Collections.synchronizedList(new ArrayList<>());
+
+  @BeforeEach
+  void context() throws IOException {
+    ctx = tmp.resolve("ctx");
+    Files.createDirectories(ctx.resolve("dir/sub"));
+    write("app.jar", "jar");
+    write("dir/a.txt", "a");
+    write("dir/sub/b.txt", "b");
+    write("x.txt", "x");
+    write("y.txt", "y");
+    Files.setPosixFilePermissions(ctx.resolve("dir/a.txt"), PosixFilePermissions.fromString("rwxr-x---"));
+    // files older than the stat cache's racy window, as a real context's are
+    try (var files = Files.walk(ctx)) {
+      for (Path p : files.toList()) {
+        Files.setLastModifiedTime(p, FileTime.from(Instant.ofEpochSecond(1600000000)));
+      }
+    }
+  }
+
+  private void write(String name, String content) throws IOException {
+    Files.writeString(ctx.resolve(name), content);
+  }
+
+  private JbuildRoot root() {
+    return new JbuildRoot(tmp.resolve("root"));
+  }
+
+  private BuildResult build(String dockerfile) throws IOException {
+    return build(dockerfile, b -> {});
+  }
+
+  private BuildResult build(String dockerfile, Consumer<BuildRequest.Builder> options)
+      throws IOException {
+    Files.writeString(ctx.resolve("Dockerfile"), dockerfile);
+    BuildRequest.Builder b = BuildRequest.builder(ctx).pull(PullPolicy.NEVER);
+    options.accept(b);
+    return new Builder(root(), RegistryOptions.defaults(), Sandbox.unavailable(), events::add)
+        .build(b.build());
+  }
+
+  /** The image's merged filesystem. */
+  private LayerStack fs(BuildResult r) throws IOException {
+    BlobStore blobs = BlobStore.open(root());
+    ImageManifest m = blobs.readManifest(r.manifest().digest()).value();
+    List<Path> paths = new ArrayList<>();
+    for (Descriptor d : m.layers()) {
+      paths.add(blobs.path(d.digest()));
+    }
+    return LayerStack.of(paths);
+  }
+
+  private static LayerEntry stat(LayerStack fs, String path) throws IOException {
+    Optional<LayerEntry> e = fs.stat(path);
+    assertThat(e).as(path).isPresent();
+    return e.get();
+  }
+
+  private static String read(LayerStack fs, String path) throws IOException {
+    try (InputStream in = fs.open(path)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  @Test
+  void directorySourceCopiesItsContents() throws IOException {
+    // checklist 1
+    LayerStack fs = fs(build("FROM scratch\nCOPY dir /d\nCOPY dir/ /e/\nCOPY dir/. /f\n"));
+    for (String d : List.of("d", "e", "f")) {
+      assertThat(read(fs, d + "/a.txt")).isEqualTo("a");
+      assertThat(read(fs, d + "/sub/b.txt")).isEqualTo("b");
+      assertThat(fs.stat(d + "/dir")).isEmpty();
+    }
+  }
+
+  @Test
+  void destinationRules() throws IOException {
+    // checklist 2: a trailing slash is a directory; an existing directory receives the file
+    LayerStack fs =
+        fs(build("FROM scratch\nCOPY x.txt /new/\nCOPY x.txt /asfile\nWORKDIR /exists\nCOPY y.txt /exists\nCOPY y.txt rel.txt\n"));
+    assertThat(read(fs, "new/x.txt")).isEqualTo("x");
+    assertThat(stat(fs, "asfile").type()).isEqualTo(EntryType.FILE);
+    assertThat(read(fs, "exists/y.txt")).isEqualTo("y");
+    assertThat(read(fs, "exists/rel.txt")).isEqualTo("y");
+  }
+
+  @Test
+  void multipleSourcesAndWildcards() throws IOException {
+    // checklists 3, 4: sources copied in turn; a wildcard matching nothing is fine
+    LayerStack fs = fs(build("FROM scratch\nCOPY x.txt y.txt /m/\nCOPY *.txt nothing-* /w/\n"));
+    assertThat(read(fs, "m/x.txt")).isEqualTo("x");
+    assertThat(read(fs, "m/y.txt")).isEqualTo("y");
+    assertThat(read(fs, "w/x.txt")).isEqualTo("x");
+    assertThat(read(fs, "w/y.txt")).isEqualTo("y");
+  }
+
+  @Test
+  void sourcesAreClampedToTheContext() throws IOException {
+    // checklist 5
+    LayerStack fs = fs(build("FROM scratch\nCOPY ../../x.txt /a/\nCOPY /y.txt /b/\n"));
+    assertThat(read(fs, "a/x.txt")).isEqualTo("x");
+    assertThat(read(fs, "b/y.txt")).isEqualTo("y");
+  }
+
+  @Test
+  void ownershipModesAndTimes() throws IOException {
+    // checklists 7, 8, 9, 11: context files 0:0 with their mode and mtime; USER changes
+    // nothing; --chmod sets created parents too; existing directories keep their metadata
+    StoreImages.put(root(), "users:1", StoreImages.withUsers(), ContainerConfig.empty());
+    LayerStack fs =
+        fs(
+            build(
+                "FROM users:1\nUSER app\nCOPY dir /d\nCOPY --chmod=770 x.txt /parent/sub/x.txt\n"
+                    + "COPY --chown=app x.txt /srv/owned\nCOPY --chown=app:staff y.txt /made/here/\n"
+                    + "COPY --chmod=u+x,go-rwx y.txt /sym/\n"));
+    LayerEntry a = stat(fs, "d/a.txt");
+    assertThat(a.uid()).isZero();
+    assertThat(a.mode()).isEqualTo(0750);
+    assertThat(stat(fs, "parent").mode()).isEqualTo(0770);
+    assertThat(stat(fs, "parent/sub").mode()).isEqualTo(0770);
+    assertThat(stat(fs, "parent/sub/x.txt").mode()).isEqualTo(0770);
+    assertThat(stat(fs, "parent/sub/x.txt").mtime()).isEqualTo(Instant.ofEpochSecond(1600000000));
+    LayerEntry owned = stat(fs, "srv/owned");
+    assertThat(owned.uid()).isEqualTo(1000);
+    assertThat(owned.gid()).isEqualTo(1001);
+    LayerEntry srv = stat(fs, "srv");
+    assertThat(srv.uid()).isEqualTo(7);
+    assertThat(srv.mode()).isEqualTo(0750);
+    assertThat(stat(fs, "made").uid()).isEqualTo(1000);
+    assertThat(stat(fs, "made/here").gid()).isEqualTo(50);
+    assertThat(stat(fs, "made/here/y.txt").gid()).isEqualTo(50);
+    assertThat(stat(fs, "sym/y.txt").mode()).isEqualTo(0700);
+  }
+
+  @Test
+  void fromAStageKeepsOwnersAndReadsItsLayers() throws IOException {
+    StoreImages.put(root(), "users:1", StoreImages.withUsers(), ContainerConfig.empty());
+    LayerStack fs =
+        fs(
+            build(
+                "FROM users:1 AS b\nCOPY --chown=1000:1001 x.txt /out/x.txt\nFROM scratch\n"
+                    + "COPY --from=b /out /copied\nCOPY --from=b /etc/pass* /etc/\nCOPY --from=0 /link/ /srv-copy/\n"));
+    assertThat(stat(fs, "copied/x.txt").uid()).isEqualTo(1000);
+    assertThat(stat(fs, "copied").uid()).isZero();
+    assertThat(read(fs, "etc/passwd")).contains("app:x:1000");
+    assertThat(fs.stat("srv-copy")).isPresent();
+  }
+
+  @Test
+  void symlinksOnTheDestinationPathAreFollowedInsideTheImage() throws IOException {
+    StoreImages.put(root(), "users:1", StoreImages.withUsers(), ContainerConfig.empty());
+    LayerStack fs = fs(build("FROM users:1\nCOPY x.txt /link/\n"));
+    assertThat(read(fs, "srv/x.txt")).isEqualTo("x");
+    assertThat(stat(fs, "link").type()).isEqualTo(EntryType.SYMLINK);
+  }
+
+  @Test
+  void conflictsAreErrors() throws IOException {
+    assertThatThrownBy(() -> build("FROM scratch\nCOPY x.txt /f\nCOPY dir /f\n"))
+        .isInstanceOf(BuildStepException.class)
+        .hasMessageContaining("cannot copy to non-directory");
+    Files.createDirectories(ctx.resolve("other"));
+    write("other/sub", "file named sub");
+    assertThatThrownBy(() -> build("FROM scratch\nCOPY dir /d/\nCOPY other/sub /d/\n"))
+        .isInstanceOf(BuildStepException.class)
+        .hasMessageContaining("cannot replace to directory");
+    assertThatThrownBy(() -> build("FROM scratch\nCOPY --chmod=999 x.txt /\n"))
+        .isInstanceOf(DockerfileException.class)
+        .hasMessageContaining("invalid chmod parameter: '999'");
+  }
+
+  @Test
+  void excludeParentsAndHeredocs() throws IOException {
+    LayerStack fs =
+        fs(
+            build(
+                "FROM scratch\nARG NAME=world\nCOPY --exclude=*.txt --exclude=sub/b.txt dir /ex/\n"
+                    + "COPY --parents dir/sub/b.txt x.txt /p/\n"
+                    + "COPY <<EOF <<'RAW' /h/\nhello $NAME\nEOF\nkeep $NAME\nRAW\n"));
+    assertThat(fs.stat("ex/a.txt")).isEmpty();
+    assertThat(fs.stat("ex/sub/b.txt")).isEmpty();
+    assertThat(read(fs, "p/dir/sub/b.txt")).isEqualTo("b");
+    assertThat(read(fs, "p/x.txt")).isEqualTo("x");
+    assertThat(read(fs, "h/EOF")).isEqualTo("hello world\n");
+    assertThat(read(fs, "h/RAW")).isEqualTo("keep $NAME\n");
+    assertThat(stat(fs, "h/EOF").mode()).isEqualTo(0644);
+  }
+
+  @Test
+  void addExtractsLocalArchivesByContentOnly() throws IOException {
+    // checklist 12
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream t = new TarArchiveOutputStream(new GZIPOutputStream(bytes))) {
+      byte[] data = "inside".getBytes(StandardCharsets.UTF_8);
+      TarArchiveEntry e = new TarArchiveEntry("pkg/file.txt");
+      e.setSize(data.length);
+      e.setUserId(5);
+      t.putArchiveEntry(e);
+      t.write(data);
+      t.closeArchiveEntry();
+    }
+    Files.write(ctx.resolve("archive.bin"), bytes.toByteArray());
+    LayerStack fs =
+        fs(build("FROM scratch\nADD archive.bin /x/\nCOPY archive.bin /c/\nADD --unpack=false archive.bin /n/\n"));
+    assertThat(read(fs, "x/pkg/file.txt")).isEqualTo("inside");
+    assertThat(stat(fs, "x/pkg/file.txt").uid()).isEqualTo(5);
+    assertThat(stat(fs, "c/archive.bin").type()).isEqualTo(EntryType.FILE);
+    assertThat(stat(fs, "n/archive.bin").type()).isEqualTo(EntryType.FILE);
+    assertThatThrownBy(() -> build("FROM scratch\nADD https://example.invalid/x.tgz /x/\n"))
+        .isInstanceOf(BuildStepException.class)
+        .hasMessageContaining("not available yet");
+  }
+
+  @Test
+  void rebuildReadsNoContextFileAndOneChangeInvalidatesOnlyItsSteps() throws IOException {
+    String df = "FROM scratch\nCOPY dir /d\nCOPY x.txt /x\nCOPY y.txt /y\nLABEL l=1\n";
+    BuildResult first = build(df, b -> b.tag("c:1"));
+    assertThat(first.contextFilesRead()).isPositive();
+    events.clear();
+    BuildResult second = build(df, b -> b.tag("c:1"));
+    assertThat(second.contextFilesRead()).isZero();
+    assertThat(second.imageId()).isEqualTo(first.imageId());
+    assertThat(events).filteredOn(e -> e instanceof BuildEvent.StepCached).hasSize(3);
+    assertThat(events).noneMatch(e -> e instanceof BuildEvent.LayerWritten);
+    // an mtime change alone keeps every step cached
+    Files.setLastModifiedTime(ctx.resolve("dir/a.txt"), FileTime.from(Instant.ofEpochSecond(1)));
+    events.clear();
+    build(df);
+    assertThat(events).filteredOn(e -> e instanceof BuildEvent.StepCached).hasSize(3);
+    // new content in x.txt: its step and the ones after it run again
+    write("x.txt", "changed");
+    Files.setLastModifiedTime(ctx.resolve("x.txt"), FileTime.from(Instant.ofEpochSecond(1600000100)));
+    events.clear();
+    build(df);
+    assertThat(events)
+        .filteredOn(e -> e instanceof BuildEvent.StepCached)
+        .extracting(e -> ((BuildEvent.StepCached) e).step().text())
+        .containsExactly("COPY dir /d");
+  }
+}
