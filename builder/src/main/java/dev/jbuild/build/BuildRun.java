@@ -91,7 +91,10 @@ final class BuildRun {
       options = options.withSourceDateEpoch(epoch.get());
     }
     this.layerWriter = new LayerWriter(options);
-    this.storedWriter = new LayerWriter(options.withLevel(0));
+    this.storedWriter =
+        request.compression() == dev.jbuild.layer.Compression.GZIP
+            ? new LayerWriter(options.withLevel(0))
+            : layerWriter;
     this.copySteps = new CopySteps(this);
   }
 
