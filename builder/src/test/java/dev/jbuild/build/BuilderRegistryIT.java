@@ -214,4 +214,33 @@ class BuilderRegistryIT {
       assertThat(m.mediaType()).isEqualTo(dev.jbuild.oci.MediaTypes.OCI_INDEX);
     }
   }
+
+  @Test
+  void copyFromAnImageAndTheJavaServiceShape() throws IOException {
+    Path dir = tmp.resolve("ctx");
+    Files.createDirectories(dir.resolve("lib"));
+    Files.write(dir.resolve("app.jar"), new byte[] {1, 2, 3});
+    Files.write(dir.resolve("lib/dep.jar"), new byte[] {4, 5});
+    BuildResult r =
+        build(
+            "FROM " + REGISTRY.ref("base/busybox:1") + "\nWORKDIR /app\nCOPY lib/ /app/lib/\n"
+                + "COPY --chown=app:app app.jar /app/app.jar\n"
+                + "COPY --from=" + REGISTRY.ref("base/busybox:1") + " /etc/passwd /copied/passwd\n"
+                + "USER app\nENTRYPOINT [\"java\", \"-jar\", \"/app/app.jar\"]\n",
+            b -> b.platform(AMD64).tag("svc:1"));
+    ImageConfig c = config(r);
+    assertThat(c.config().entrypoint()).containsExactly("java", "-jar", "/app/app.jar");
+    assertThat(c.config().user()).isEqualTo("app");
+    assertThat(manifest(r).layers()).hasSize(5);
+    List<LayerEntry> appLayer = new ArrayList<>();
+    try (LayerReader reader =
+        LayerReader.open(BlobStore.open(root()).path(manifest(r).layers().get(3).digest()))) {
+      for (LayerEntry e = reader.next(); e != null; e = reader.next()) {
+        appLayer.add(e);
+      }
+    }
+    LayerEntry jar = appLayer.get(appLayer.size() - 1);
+    assertThat(jar.path()).isEqualTo("app/app.jar");
+    assertThat(jar.uid()).isEqualTo(1000);
+  }
 }
