@@ -22,6 +22,7 @@ import dev.jbuild.oci.Descriptor;
 import dev.jbuild.oci.Digest;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -107,6 +108,14 @@ final class CopySteps {
     Expanded x =
         expand(stage, add, "ADD", add.sources(), add.destination(), add.chown(), add.chmod(),
             add.checksum());
+    if (x.checksum().isPresent()) {
+      if (x.sources().size() + x.heredocs().size() > 1) {
+        throw new DockerfileException("checksum can't be specified for multiple sources", add.span());
+      }
+      if (x.sources().isEmpty() || !isRemote(x.sources().get(0))) {
+        throw new DockerfileException("checksum requires HTTP(S) or Git sources", add.span());
+      }
+    }
     Origin origin = new ContextOrigin(run.context());
     Add canonical =
         new Add(
@@ -145,40 +154,154 @@ final class CopySteps {
       FileCopy copy = new FileCopy(dest, owner, chmod, run.created());
       FileCopy.Source source = source(origin, stage, span);
       PatternMatcher exclude = excludes.isEmpty() ? null : PatternMatcher.compile(excludes);
-      for (String word : x.sources()) {
-        if (isRemote(word)) {
-          throw new BuildStepException(
-              span,
-              x.keyword() + " " + word + ": adding URLs and git repositories is not available yet"
-                  + " in this version of jbuild; download the file into the build context and"
-                  + " COPY it");
-        }
-        String walkRoot = word;
-        PatternMatcher include = null;
-        if (parents) {
-          if (!(origin instanceof ContextOrigin)) {
-            throw new BuildStepException(
-                span, "COPY --parents with --from is not available yet in this version of jbuild");
+      List<java.nio.file.Path> downloads = new ArrayList<>();
+      try {
+        for (String word : x.sources()) {
+          if (isRemote(word)) {
+            if (!(word.startsWith("http://") || word.startsWith("https://")) || isGit(word)) {
+              throw new BuildStepException(
+                  span,
+                  x.keyword() + " " + word + ": adding git repositories is not available yet in"
+                      + " this version of jbuild; clone it into the build context and COPY it");
+            }
+            Download d = download(word, x.checksum(), span);
+            downloads.add(d.file());
+            copy.downloaded(d.name(), d.file(), d.size(), d.mtime(), x.absoluteDest());
+            continue;
           }
-          int pivot = word.indexOf("/./");
-          String pattern = pivot < 0 ? word : word.substring(pivot + 3);
-          walkRoot = pivot < 0 ? "/" : word.substring(0, pivot);
-          include = PatternMatcher.compile(List.of(SlashPaths.clean("/" + pattern).substring(1)));
+          copyLocal(copy, source, origin, word, x, parents, exclude, unpack, span);
         }
-        for (FileCopy.Match m : source.resolve(walkRoot)) {
-          copy.copy(source, m, x.absoluteDest(), include, exclude, unpack);
+        for (Heredoc h : x.heredocs()) {
+          copy.heredoc(
+              h.name(), h.content().getBytes(java.nio.charset.StandardCharsets.UTF_8), x.absoluteDest());
+        }
+        return run.writeLayer(copy.entries(), stage.step(), span);
+      } finally {
+        for (java.nio.file.Path p : downloads) {
+          java.nio.file.Files.deleteIfExists(p);
         }
       }
-      for (Heredoc h : x.heredocs()) {
-        copy.heredoc(
-            h.name(), h.content().getBytes(java.nio.charset.StandardCharsets.UTF_8), x.absoluteDest());
-      }
-      return run.writeLayer(copy.entries(), stage.step(), span);
     } catch (ContextException e) {
       throw new BuildStepException(span, e.getMessage(), e);
     } catch (java.io.IOException e) {
       throw new BuildStepException(span, x.keyword() + " failed: " + e.getMessage(), e);
     }
+  }
+
+  private void copyLocal(
+      FileCopy copy, FileCopy.Source source, Origin origin, String word, Expanded x,
+      boolean parents, PatternMatcher exclude, boolean unpack, SourceSpan span)
+      throws java.io.IOException {
+    String walkRoot = word;
+    PatternMatcher include = null;
+    if (parents) {
+      if (!(origin instanceof ContextOrigin)) {
+        throw new BuildStepException(
+            span, "COPY --parents with --from is not available yet in this version of jbuild");
+      }
+      int pivot = word.indexOf("/./");
+      String pattern = pivot < 0 ? word : word.substring(pivot + 3);
+      walkRoot = pivot < 0 ? "/" : word.substring(0, pivot);
+      include = PatternMatcher.compile(List.of(SlashPaths.clean("/" + pattern).substring(1)));
+    }
+    for (FileCopy.Match m : source.resolve(walkRoot)) {
+      copy.copy(source, m, x.absoluteDest(), include, exclude, unpack);
+    }
+  }
+
+  /** A file fetched for ADD. */
+  private record Download(String name, java.nio.file.Path file, long size, Instant mtime) {}
+
+  /**
+   * Fetches {@code url} into the store's tmp/ (BuildKit's HTTP source): the name is the last
+   * segment of the path ({@code __unnamed__} without one), the mtime the Last-Modified header,
+   * and {@code --checksum=sha256:…} is verified.
+   */
+  private Download download(String url, Optional<String> checksum, SourceSpan span)
+      throws java.io.IOException {
+    java.net.URI uri;
+    try {
+      uri = java.net.URI.create(url);
+    } catch (IllegalArgumentException e) {
+      throw new BuildStepException(span, "ADD " + url + ": not a valid URL: " + e.getMessage());
+    }
+    java.nio.file.Path tmp = run.store().blobs().root().tmp();
+    java.nio.file.Files.createDirectories(tmp);
+    java.nio.file.Path file = java.nio.file.Files.createTempFile(tmp, ".add-", "");
+    boolean ok = false;
+    try {
+      java.net.http.HttpClient client =
+          java.net.http.HttpClient.newBuilder()
+              .followRedirects(java.net.http.HttpClient.Redirect.NORMAL)
+              .connectTimeout(java.time.Duration.ofSeconds(30))
+              .build();
+      java.net.http.HttpResponse<java.nio.file.Path> response;
+      try {
+        response =
+            client.send(
+                java.net.http.HttpRequest.newBuilder(uri).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofFile(file));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new BuildStepException(span, "ADD " + url + ": interrupted");
+      } catch (java.io.IOException e) {
+        throw new BuildStepException(span, "ADD " + url + ": cannot download it: " + e, e);
+      }
+      if (response.statusCode() != 200) {
+        throw new BuildStepException(
+            span, "ADD " + url + ": the server answered HTTP " + response.statusCode());
+      }
+      if (checksum.isPresent()) {
+        dev.jbuild.oci.Digest want;
+        try {
+          want = dev.jbuild.oci.Digest.parse(checksum.get());
+        } catch (IllegalArgumentException e) {
+          throw new BuildStepException(
+              span, "invalid --checksum " + checksum.get() + ": expected sha256:<64 hex digits>");
+        }
+        java.security.MessageDigest sha = dev.jbuild.oci.Digest.newSha256();
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+          byte[] buf = new byte[1 << 16];
+          for (int n; (n = in.read(buf)) > 0; ) {
+            sha.update(buf, 0, n);
+          }
+        }
+        dev.jbuild.oci.Digest got = dev.jbuild.oci.Digest.sha256(sha.digest());
+        if (!got.equals(want)) {
+          throw new BuildStepException(
+              span, "ADD " + url + ": digest mismatch: expected " + want + ", got " + got);
+        }
+      }
+      Instant mtime =
+          response
+              .headers()
+              .firstValue("Last-Modified")
+              .map(
+                  v -> {
+                    try {
+                      return java.time.ZonedDateTime.parse(
+                              v, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME)
+                          .toInstant();
+                    } catch (java.time.format.DateTimeParseException e) {
+                      return run.created();
+                    }
+                  })
+              .orElse(run.created());
+      String path = response.uri().getPath() == null ? "" : response.uri().getPath();
+      String name = path.isEmpty() || path.endsWith("/") ? "__unnamed__" : path.substring(path.lastIndexOf('/') + 1);
+      Download d = new Download(name, file, java.nio.file.Files.size(file), mtime);
+      ok = true;
+      return d;
+    } finally {
+      if (!ok) {
+        java.nio.file.Files.deleteIfExists(file);
+      }
+    }
+  }
+
+  static boolean isGit(String url) {
+    String path = url.contains("#") ? url.substring(0, url.indexOf('#')) : url;
+    return path.endsWith(".git");
   }
 
   private FileCopy.Source source(Origin origin, StageExecutor stage, SourceSpan span) {

@@ -141,6 +141,20 @@ final class FileCopy {
     put(parent, nameOf(target), item, true);
   }
 
+  /** A downloaded file (ADD of a URL): 0600, mtime from Last-Modified, root or --chown. */
+  void downloaded(String name, java.nio.file.Path file, long size, Instant mtime, String absoluteDest)
+      throws IOException {
+    Item item =
+        new Item("", EntryType.FILE, 0600, 0, 0, mtime, size, "", Map.of(), Content.ofFile(file), null);
+    String destPath = SlashPaths.clean(absoluteDest);
+    String target =
+        absoluteDest.endsWith("/") || isDirectory(destPath)
+            ? (destPath.equals("/") ? "/" + name : destPath + "/" + name)
+            : destPath;
+    String parent = mkdirs(parentOf(target), null);
+    put(parent, nameOf(target), item, true);
+  }
+
   // ---- the destination ----
 
   private boolean isDirectory(String abs) throws IOException {

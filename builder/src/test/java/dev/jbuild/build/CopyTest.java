@@ -250,9 +250,44 @@ class CopyTest {
     assertThat(stat(fs, "x/pkg/file.txt").uid()).isEqualTo(5);
     assertThat(stat(fs, "c/archive.bin").type()).isEqualTo(EntryType.FILE);
     assertThat(stat(fs, "n/archive.bin").type()).isEqualTo(EntryType.FILE);
-    assertThatThrownBy(() -> build("FROM scratch\nADD https://example.invalid/x.tgz /x/\n"))
+    assertThatThrownBy(() -> build("FROM scratch\nADD https://example.invalid/x.git /x/\n"))
         .isInstanceOf(BuildStepException.class)
         .hasMessageContaining("not available yet");
+    assertThatThrownBy(() -> build("FROM scratch\nADD --checksum=sha256:00 x.txt /x/\n"))
+        .isInstanceOf(DockerfileException.class)
+        .hasMessageContaining("checksum requires HTTP(S) or Git sources");
+  }
+
+  @Test
+  void addOfAUrlIsMode0600WithLastModifiedAndAChecksum() throws Exception {
+    byte[] body = "downloaded".getBytes(StandardCharsets.UTF_8);
+    com.sun.net.httpserver.HttpServer server =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/files/tool.bin",
+        ex -> {
+          ex.getResponseHeaders().add("Last-Modified", "Wed, 21 Oct 2015 07:28:00 GMT");
+          ex.sendResponseHeaders(200, body.length);
+          ex.getResponseBody().write(body);
+          ex.close();
+        });
+    server.start();
+    try {
+      String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/files/tool.bin";
+      String sum = dev.jbuild.oci.Digest.of(body).toString();
+      LayerStack fs =
+          fs(build("FROM scratch\nADD " + url + " /opt/\nADD --checksum=" + sum + " " + url + " /pinned\n"));
+      LayerEntry e = stat(fs, "opt/tool.bin");
+      assertThat(e.mode()).isEqualTo(0600);
+      assertThat(e.mtime()).isEqualTo(Instant.parse("2015-10-21T07:28:00Z"));
+      assertThat(read(fs, "pinned")).isEqualTo("downloaded");
+      assertThatThrownBy(
+              () -> build("FROM scratch\nADD --checksum=sha256:" + "0".repeat(64) + " " + url + " /x\n"))
+          .isInstanceOf(BuildStepException.class)
+          .hasMessageContaining("digest mismatch");
+    } finally {
+      server.stop(0);
+    }
   }
 
   @Test
