@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -119,6 +120,7 @@ class LayerApplierTest {
   }
 
   @Test
+  @Tag("unprivileged")
   void asNonRootOwnersAndDevicesAreCountedNotFatal() throws Exception {
     assumeTrue(!Layers.root(), "only meaningful without privileges");
     byte[] tar = Layers.tar(List.of(
@@ -228,6 +230,7 @@ class LayerApplierTest {
   }
 
   @Test
+  @Tag("root")
   void overlayLowerFormWithTrustedXattrAsRoot() throws Exception {
     assumeTrue(Layers.root(), "trusted.* needs CAP_SYS_ADMIN");
     Path t = Files.createDirectory(tmp.resolve("lower"));

@@ -1,6 +1,7 @@
 package dev.jbuild.build.cli;
 
 import dev.jbuild.build.JbuildException;
+import dev.jbuild.cache.CacheException;
 import dev.jbuild.build.event.BuildListener;
 import dev.jbuild.build.registry.ImageReference;
 import dev.jbuild.build.registry.InvalidReferenceException;
@@ -35,7 +36,7 @@ abstract class ImageCommand implements Callable<Integer> {
     } catch (InvalidReferenceException e) {
       err().println("error: " + e.getMessage());
       return Main.USAGE;
-    } catch (JbuildException e) {
+    } catch (JbuildException | CacheException e) {
       err().println("error: " + e.getMessage());
       return Main.FAILED;
     } catch (CommandLine.ParameterException e) {

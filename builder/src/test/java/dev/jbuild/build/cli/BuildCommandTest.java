@@ -165,4 +165,23 @@ class BuildCommandTest {
       assertThat(files.filter(f -> f.getFileName().toString().startsWith("context-"))).isEmpty();
     }
   }
+
+  @Test
+  void pruneKeepsCachedLayersUnlessAll() throws IOException {
+    Path ctx = context("FROM scratch\nCOPY data.txt /data.txt\n");
+    Files.writeString(ctx.resolve("data.txt"), "payload\n");
+    assertThat(run("--progress=plain", "--root", root(), "-t", "c:1", ctx.toString())).isZero();
+    assertThat(run("rmi", "--root", root(), "c:1")).isZero();
+    assertThat(run("prune", "--root", root())).isZero();
+    err.reset();
+    // the untagged image's layer is still a build-cache root: the rebuild is all hits
+    assertThat(run("--progress=plain", "--root", root(), ctx.toString())).isZero();
+    assertThat(stderr()).contains("(2 steps, 1 cached)");
+    out.reset();
+    assertThat(run("prune", "--all", "--root", root())).isZero();
+    assertThat(stdout()).contains("build-cache entries").contains("Deleted ");
+    err.reset();
+    assertThat(run("--progress=plain", "--root", root(), ctx.toString())).isZero();
+    assertThat(stderr()).contains("(2 steps, 0 cached)");
+  }
 }

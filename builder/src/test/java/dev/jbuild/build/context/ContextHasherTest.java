@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -148,6 +149,7 @@ class ContextHasherTest {
   }
 
   @Test
+  @Tag("unprivileged")
   void unreadableFileIsAClearError() throws IOException {
     Path f = write("locked.txt", "x");
     Assumptions.assumeFalse(runningAsRoot(f), "running as root");
@@ -222,6 +224,7 @@ class ContextHasherTest {
   }
 
   @Test
+  @Tag("unprivileged")
   void readOnlyRootDoesNotFailTheBuild() throws IOException {
     Assumptions.assumeFalse(runningAsRoot(write("a.txt", "a")), "running as root");
     Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("r-x------"));
