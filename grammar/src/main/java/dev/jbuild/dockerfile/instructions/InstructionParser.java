@@ -1,5 +1,6 @@
 package dev.jbuild.dockerfile.instructions;
 
+import dev.jbuild.dockerfile.internal.GoStrings;
 import dev.jbuild.dockerfile.DockerfileException;
 import dev.jbuild.dockerfile.SourceSpan;
 import dev.jbuild.dockerfile.instructions.BuilderFlags.FlagException;
@@ -316,7 +317,7 @@ public final class InstructionParser {
       if (!From.STAGE_NAME.matcher(lower).matches()) {
         throw new DockerfileException(
             "invalid name for build stage: "
-                + goQuote(args.get(2))
+                + GoStrings.quote(args.get(2))
                 + ", name can't start with a number or contain symbols",
             at(node, args.get(2)));
       }
@@ -375,7 +376,7 @@ public final class InstructionParser {
       network = NetworkMode.of(net.get());
       if (network.isEmpty()) {
         throw new DockerfileException(
-            "invalid network mode " + goQuote(net.get()), at(node, "--network"));
+            "invalid network mode " + GoStrings.quote(net.get()), at(node, "--network"));
       }
     }
     Optional<SecurityMode> security = Optional.empty();
@@ -383,7 +384,7 @@ public final class InstructionParser {
     if (sec.isPresent()) {
       security = SecurityMode.of(sec.get());
       if (security.isEmpty()) {
-        throw new DockerfileException("security " + goQuote(sec.get()) + " is not valid", at(node, "--security"));
+        throw new DockerfileException("security " + GoStrings.quote(sec.get()) + " is not valid", at(node, "--security"));
       }
     }
     List<Heredoc> heredocs = command.prependShell() ? node.heredocs() : List.of();
@@ -414,7 +415,7 @@ public final class InstructionParser {
     f.parseOrThrow();
     if (!type.equals("CMD")) {
       throw new DockerfileException(
-          "Unknown type " + goQuote(type) + " in HEALTHCHECK (try CMD)", at(node, args.get(0)));
+          "Unknown type " + GoStrings.quote(type) + " in HEALTHCHECK (try CMD)", at(node, args.get(0)));
     }
     CommandLine command = commandLine(node, rest);
     if (command.words().isEmpty()) {
@@ -449,7 +450,7 @@ public final class InstructionParser {
     }
     if (d.compareTo(Duration.ofMillis(1)) < 0) {
       throw new DockerfileException(
-          "Interval " + goQuote(name) + " cannot be less than 1ms", at(node, "--" + name));
+          "Interval " + GoStrings.quote(name) + " cannot be less than 1ms", at(node, "--" + name));
     }
     return d;
   }
@@ -459,7 +460,7 @@ public final class InstructionParser {
     String digits = s.startsWith("+") || s.startsWith("-") ? s.substring(1) : s;
     if (digits.isEmpty() || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
       throw new DockerfileException(
-          "strconv.ParseInt: parsing " + goQuote(s) + ": invalid syntax", at(node, "--retries"));
+          "strconv.ParseInt: parsing " + GoStrings.quote(s) + ": invalid syntax", at(node, "--retries"));
     }
     try {
       long v = Long.parseLong(s.startsWith("+") ? digits : s);
@@ -470,7 +471,7 @@ public final class InstructionParser {
       // out of range, below
     }
     throw new DockerfileException(
-        "strconv.ParseInt: parsing " + goQuote(s) + ": value out of range", at(node, "--retries"));
+        "strconv.ParseInt: parsing " + GoStrings.quote(s) + ": value out of range", at(node, "--retries"));
   }
 
   private Instruction expose(SyntaxNode node) {
@@ -593,17 +594,6 @@ public final class InstructionParser {
       }
     }
     return span;
-  }
-
-  private static String goQuote(String s) {
-    StringBuilder out = new StringBuilder("\"");
-    for (char c : s.toCharArray()) {
-      if (c == '"' || c == '\\') {
-        out.append('\\');
-      }
-      out.append(c);
-    }
-    return out.append('"').toString();
   }
 
   private Flags flags(SyntaxNode node) {

@@ -1,5 +1,6 @@
 package dev.jbuild.dockerfile.ir;
 
+import dev.jbuild.dockerfile.internal.GoStrings;
 import java.time.Duration;
 
 /**
@@ -87,13 +88,13 @@ public final class GoDuration {
         i++;
       }
       if (us == i) {
-        throw new InvalidValueException("time: missing unit in duration " + GoQuote.quote(value));
+        throw new InvalidValueException("time: missing unit in duration " + GoStrings.quote(value));
       }
       String u = s.substring(us, i);
       long unit = unit(u);
       if (unit == 0) {
         throw new InvalidValueException(
-            "time: unknown unit " + GoQuote.quote(u) + " in duration " + GoQuote.quote(value));
+            "time: unknown unit " + GoStrings.quote(u) + " in duration " + GoStrings.quote(value));
       }
       if (v > Long.MAX_VALUE / unit) {
         throw invalid(value);
@@ -139,7 +140,7 @@ public final class GoDuration {
   }
 
   private static InvalidValueException invalid(String value) {
-    return new InvalidValueException("time: invalid duration " + GoQuote.quote(value));
+    return new InvalidValueException("time: invalid duration " + GoStrings.quote(value));
   }
 
   /** Formats like Go's {@code Duration.String}: {@code 1h2m3.5s}, {@code 1.5ms}, {@code 0s}. */

@@ -1,5 +1,6 @@
 package dev.jbuild.dockerfile.ir;
 
+import dev.jbuild.dockerfile.internal.GoStrings;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -164,7 +165,7 @@ public record RunMount(
                       () ->
                           new InvalidValueException(
                               Suggestions.wrap(
-                                  "unsupported mount type " + GoQuote.quote(typeValue),
+                                  "unsupported mount type " + GoStrings.quote(typeValue),
                                   typeValue,
                                   List.of("bind", "cache", "tmpfs", "secret", "ssh"),
                                   true)));
@@ -216,7 +217,7 @@ public record RunMount(
                       () ->
                           new InvalidValueException(
                               Suggestions.wrap(
-                                  "unsupported sharing value " + GoQuote.quote(sharingValue),
+                                  "unsupported sharing value " + GoStrings.quote(sharingValue),
                                   sharingValue,
                                   List.of("shared", "private", "locked"),
                                   true)));
@@ -254,7 +255,7 @@ public record RunMount(
       }
     }
     if (!type.allowsFileInfo()) {
-      String quoted = GoQuote.quote(type.value());
+      String quoted = GoStrings.quote(type.value());
       if (mode != null) {
         throw new InvalidValueException("mode not allowed for " + quoted + " type mounts");
       }

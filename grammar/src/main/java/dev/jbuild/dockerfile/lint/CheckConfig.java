@@ -1,5 +1,6 @@
 package dev.jbuild.dockerfile.lint;
 
+import dev.jbuild.dockerfile.internal.GoStrings;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
@@ -74,7 +75,7 @@ public record CheckConfig(
     for (String part : parts) {
       int eq = part.indexOf('=');
       if (eq < 0) {
-        throw new InvalidCheckConfigException("invalid check option " + GoQuote.quote(part));
+        throw new InvalidCheckConfigException("invalid check option " + GoStrings.quote(part));
       }
       String key = part.substring(0, eq).strip();
       String v = part.substring(eq + 1).strip();
@@ -97,13 +98,13 @@ public record CheckConfig(
           Optional<Boolean> b = parseBool(v);
           if (b.isEmpty()) {
             throw new InvalidCheckConfigException(
-                "failed to parse check option " + GoQuote.quote(part)
-                    + ": strconv.ParseBool: parsing " + GoQuote.quote(v) + ": invalid syntax");
+                "failed to parse check option " + GoStrings.quote(part)
+                    + ": strconv.ParseBool: parsing " + GoStrings.quote(v) + ": invalid syntax");
           }
           error = b.get();
           break;
         default:
-          throw new InvalidCheckConfigException("invalid check option " + GoQuote.quote(key));
+          throw new InvalidCheckConfigException("invalid check option " + GoStrings.quote(key));
       }
     }
     return new CheckConfig(skipAll, skip, experimentalAll, experimental, error);

@@ -1,5 +1,6 @@
 package dev.jbuild.dockerfile.lint;
 
+import dev.jbuild.dockerfile.internal.GoStrings;
 import dev.jbuild.dockerfile.shell.Platform;
 import java.util.Locale;
 import java.util.Optional;
@@ -35,7 +36,7 @@ final class PlatformText {
    */
   static Optional<String> problem(String text) {
     if (text.contains("*")) {
-      return Optional.of(GoQuote.quote(text) + ": wildcards not yet supported: invalid argument");
+      return Optional.of(GoStrings.quote(text) + ": wildcards not yet supported: invalid argument");
     }
     String[] parts = text.split("/", -1);
     String osPart = parts[0];
@@ -47,18 +48,18 @@ final class PlatformText {
       String c = i == 0 ? osPart : parts[i];
       if (!COMPONENT.matcher(c).matches()) {
         return Optional.of(
-            GoQuote.quote(c) + " is an invalid component of " + GoQuote.quote(text)
+            GoStrings.quote(c) + " is an invalid component of " + GoStrings.quote(text)
                 + ": platform specifier component must match \"^[A-Za-z0-9_.-]+$\": invalid argument");
       }
     }
     if (parts.length > 3) {
-      return Optional.of(GoQuote.quote(text) + ": cannot parse platform specifier: invalid argument");
+      return Optional.of(GoStrings.quote(text) + ": cannot parse platform specifier: invalid argument");
     }
     if (parts.length == 1
         && !KNOWN_OS.contains(normalizeOs(osPart))
         && !KNOWN_ARCH.contains(normalizeArch(osPart))) {
       return Optional.of(
-          GoQuote.quote(text) + ": unknown operating system or architecture: invalid argument");
+          GoStrings.quote(text) + ": unknown operating system or architecture: invalid argument");
     }
     return Optional.empty();
   }

@@ -1,5 +1,6 @@
 package dev.jbuild.dockerfile.lint;
 
+import dev.jbuild.dockerfile.internal.GoStrings;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -36,7 +37,7 @@ public record Rule(
             throw new IllegalArgumentException(name + " needs more than " + args.length + " arguments");
           }
           String arg = args[next++];
-          out.append(verb == 'q' ? GoQuote.quote(arg) : arg);
+          out.append(verb == 'q' ? GoStrings.quote(arg) : arg);
           i++;
           continue;
         }

@@ -1,5 +1,6 @@
 package dev.jbuild.dockerfile.shell;
 
+import dev.jbuild.dockerfile.internal.GoStrings;
 import java.util.Objects;
 
 /**
@@ -18,7 +19,7 @@ public final class ExpansionException extends Exception {
   private final String reason;
 
   public ExpansionException(String word, String reason) {
-    super("failed to process " + goQuote(word) + ": " + reason);
+    super("failed to process " + GoStrings.quote(word) + ": " + reason);
     this.word = Objects.requireNonNull(word, "word");
     this.reason = Objects.requireNonNull(reason, "reason");
   }
@@ -31,58 +32,5 @@ public final class ExpansionException extends Exception {
   /** What is wrong, without the {@code failed to process} prefix. */
   public String reason() {
     return reason;
-  }
-
-  /** Quotes like Go's {@code %q}, which is how BuildKit names the word in its message. */
-  static String goQuote(String s) {
-    StringBuilder out = new StringBuilder(s.length() + 2).append('"');
-    s.codePoints()
-        .forEach(
-            cp -> {
-              switch (cp) {
-                case '"':
-                  out.append("\\\"");
-                  break;
-                case '\\':
-                  out.append("\\\\");
-                  break;
-                case '\n':
-                  out.append("\\n");
-                  break;
-                case '\t':
-                  out.append("\\t");
-                  break;
-                case '\r':
-                  out.append("\\r");
-                  break;
-                default:
-                  if (cp == ' ' || isPrintable(cp)) {
-                    out.appendCodePoint(cp);
-                  } else if (cp < 0x80) {
-                    out.append(String.format("\\x%02x", cp));
-                  } else if (cp < 0x10000) {
-                    out.append(String.format("\\u%04x", cp));
-                  } else {
-                    out.append(String.format("\\U%08x", cp));
-                  }
-              }
-            });
-    return out.append('"').toString();
-  }
-
-  private static boolean isPrintable(int cp) {
-    switch (Character.getType(cp)) {
-      case Character.CONTROL:
-      case Character.FORMAT:
-      case Character.SURROGATE:
-      case Character.PRIVATE_USE:
-      case Character.UNASSIGNED:
-      case Character.LINE_SEPARATOR:
-      case Character.PARAGRAPH_SEPARATOR:
-      case Character.SPACE_SEPARATOR:
-        return false;
-      default:
-        return true;
-    }
   }
 }
