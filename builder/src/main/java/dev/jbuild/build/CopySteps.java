@@ -195,14 +195,17 @@ final class CopySteps {
     String walkRoot = word;
     PatternMatcher include = null;
     if (parents) {
-      if (!(origin instanceof ContextOrigin)) {
-        throw new BuildStepException(
-            span, "COPY --parents with --from is not available yet in this version of jbuild");
-      }
+      // BuildKit: the part before a /./ pivot (the source root without one) is walked with
+      // the rest as include pattern, and a literal path must exist (its RequiredPaths)
       int pivot = word.indexOf("/./");
       String pattern = pivot < 0 ? word : word.substring(pivot + 3);
       walkRoot = pivot < 0 ? "/" : word.substring(0, pivot);
-      include = PatternMatcher.compile(List.of(SlashPaths.clean("/" + pattern).substring(1)));
+      String cleanPattern = SlashPaths.clean("/" + pattern).substring(1);
+      include = PatternMatcher.compile(List.of(cleanPattern));
+      if (!dev.jbuild.build.context.Glob.hasWildcards(walkRoot)
+          && !dev.jbuild.build.context.Glob.hasWildcards(cleanPattern)) {
+        source.resolve(SlashPaths.join("/", walkRoot, cleanPattern));
+      }
     }
     for (FileCopy.Match m : source.resolve(walkRoot)) {
       copy.copy(source, m, x.absoluteDest(), include, exclude, unpack);

@@ -35,9 +35,8 @@ import java.util.Optional;
  * files keeping their owner, symbolic links on the destination path followed inside the
  * stage's filesystem. The result is the entries of the new layer.
  *
- * <p>Until the file-copy package ({@code dev.jbuild.build.copy}) lands this is the engine's
- * own implementation. Not covered yet: {@code --link}'s merge semantics (it copies normally),
- * {@code --parents} from a stage or image, ADD of URLs and git repositories.
+ * <p>{@code --parents} walks the part before a {@code /./} pivot (the source root without
+ * one) with the rest as an include pattern, for the context and for a stage or image alike.
  */
 final class FileCopy {
 
@@ -539,14 +538,20 @@ final class FileCopy {
             self.map(e -> item("", e))
                 .orElse(new Item("", EntryType.DIRECTORY, 0755, 0, 0, Instant.EPOCH, 0, "",
                     Map.of(), Content.EMPTY, null)));
-        walkDir(stack, root, "", exclude, out);
+        walkDir(stack, root, "", include, exclude, new ArrayList<>(), out);
         return out;
       }
     };
   }
 
+  /**
+   * A directory's contents in name order. With {@code include} ({@code --parents}) only the
+   * paths it matches (or whose parent it matches) are taken, plus the directories leading to
+   * them, which are held in {@code pending} until something below them is selected.
+   */
   private static void walkDir(
-      LayerStack stack, String root, String rel, PatternMatcher exclude, List<Item> out)
+      LayerStack stack, String root, String rel, PatternMatcher include, PatternMatcher exclude,
+      List<Item> pending, List<Item> out)
       throws IOException {
     List<LayerEntry> children = new ArrayList<>(stack.list(join(root, rel)));
     children.sort((a, b) -> nameOf("/" + a.path()).compareTo(nameOf("/" + b.path())));
@@ -555,9 +560,21 @@ final class FileCopy {
       if (exclude != null && exclude.matches(childRel)) {
         continue;
       }
-      out.add(item(childRel, c));
-      if (c.type() == EntryType.DIRECTORY) {
-        walkDir(stack, root, childRel, exclude, out);
+      boolean included = include == null || include.isEmpty() || include.matches(childRel);
+      Item it = item(childRel, c);
+      if (included) {
+        out.addAll(pending);
+        pending.clear();
+        out.add(it);
+        if (c.type() == EntryType.DIRECTORY) {
+          walkDir(stack, root, childRel, null, exclude, pending, out);
+        }
+      } else if (c.type() == EntryType.DIRECTORY) {
+        pending.add(it);
+        walkDir(stack, root, childRel, include, exclude, pending, out);
+        if (!pending.isEmpty() && pending.get(pending.size() - 1) == it) {
+          pending.remove(pending.size() - 1);
+        }
       }
     }
   }

@@ -231,6 +231,35 @@ class CopyTest {
   }
 
   @Test
+  void parentsFromAStageAreRelativeToItsRootOrThePivot() throws IOException {
+    // spec 2.5 --parents: COPY --from=base --parents /test/a/b/./c/d /out/ gives /out/c/d/...
+    LayerStack fs =
+        fs(
+            build(
+                "FROM scratch AS base\nCOPY dir /test/a/b/c/d/\nCOPY x.txt y.txt /test/other/\n"
+                    + "FROM scratch\nCOPY --from=base --parents /test/a/b/./c/d /out/\n"
+                    + "COPY --from=base --parents test/other/x.txt /full/\n"
+                    + "COPY --from=base --parents /test/**/b.txt /glob/\n"));
+    assertThat(read(fs, "out/c/d/a.txt")).isEqualTo("a");
+    assertThat(read(fs, "out/c/d/sub/b.txt")).isEqualTo("b");
+    assertThat(fs.stat("out/test")).isEmpty();
+    assertThat(read(fs, "full/test/other/x.txt")).isEqualTo("x");
+    assertThat(fs.stat("full/test/other/y.txt")).isEmpty();
+    assertThat(read(fs, "glob/test/a/b/c/d/sub/b.txt")).isEqualTo("b");
+    assertThat(fs.stat("glob/test/a/b/c/d/a.txt")).isEmpty();
+    assertThat(fs.stat("glob/test/other")).isEmpty();
+    // a literal path must exist (BuildKit's RequiredPaths); a wildcard may match nothing
+    assertThatThrownBy(
+            () -> build("FROM scratch AS base\nCOPY x.txt /t/\nFROM scratch\nCOPY --from=base --parents /t/nope.txt /o/\n"))
+        .isInstanceOf(BuildStepException.class)
+        .hasMessageContaining("\"/t/nope.txt\": not found");
+    assertThatThrownBy(() -> build("FROM scratch\nCOPY --parents dir/nope.txt /o/\n"))
+        .isInstanceOf(BuildStepException.class)
+        .hasMessageContaining("not found");
+    build("FROM scratch AS base\nCOPY x.txt /t/\nFROM scratch\nCOPY --from=base --parents /t/*.none /o/\n");
+  }
+
+  @Test
   void addExtractsLocalArchivesByContentOnly() throws IOException {
     // checklist 12
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
