@@ -91,17 +91,50 @@ final class CopySteps {
             copy.link(),
             copy.parents(),
             copy.excludes());
-    CacheKey.Builder key =
-        CacheKey.builder("COPY")
-            .parent(stage.fsKey())
-            .field("instruction", IrPrinter.print(canonical));
+    boolean link = linked(copy.link(), x, copy);
+    CacheKey.Builder key = CacheKey.builder("COPY").field("instruction", IrPrinter.print(canonical));
+    if (!link) {
+      key.parent(stage.fsKey());
+    }
     addOriginInputs(key, origin, x, copy.parents(), copy.excludes(), copy);
     String createdBy = createdBy(x, copy.parents());
     Chmod chmod = chmod(x, copy);
-    stage.copyLayerStep(
-        key.build(),
-        createdBy,
-        () -> produceCopyLayer(stage, copy, x, origin, copy.parents(), copy.excludes(), false, chmod));
+    layerStep(
+        stage, link, key.build(), createdBy,
+        () -> produceCopyLayer(stage, copy, x, origin, copy.parents(), copy.excludes(), false, chmod, link));
+  }
+
+  /**
+   * BuildKit's {@code --link}: honoured only without {@code --chmod} ({@code cfg.link &&
+   * cfg.chmod == ""} in dispatchCopy); the copy then runs onto an empty filesystem, so a
+   * {@code --chown} name cannot be looked up (BuildKit fails with "invalid user index: -1").
+   */
+  private static boolean linked(boolean flag, Expanded x, Instruction i) {
+    if (!flag || x.chmod().isPresent()) {
+      return false;
+    }
+    if (x.chown().isPresent() && UserDb.needsLookup(x.chown().get())) {
+      throw new DockerfileException(
+          x.keyword() + " --link --chown=" + x.chown().get() + ": user and group names cannot be"
+              + " resolved with --link, which copies without reading the stage's /etc/passwd and"
+              + " /etc/group; use numeric ids (--chown=UID:GID) or drop --link",
+          i.span());
+    }
+    return true;
+  }
+
+  /**
+   * Runs the layer step: a linked layer's key leaves out the filesystem below it, so the
+   * layer is reused whatever the earlier steps produced, and it is merged on top.
+   */
+  private static void layerStep(
+      StageExecutor stage, boolean link, CacheKey key, String createdBy,
+      java.util.function.Supplier<LayerBlob> produce) {
+    if (link) {
+      stage.linkedLayerStep(key, createdBy, produce);
+    } else {
+      stage.copyLayerStep(key, createdBy, produce);
+    }
   }
 
   void add(StageExecutor stage, Add add) {
@@ -129,27 +162,32 @@ final class CopySteps {
             add.keepGitDir(),
             x.checksum(),
             add.unpack());
-    CacheKey.Builder key =
-        CacheKey.builder("ADD").parent(stage.fsKey()).field("instruction", IrPrinter.print(canonical));
+    boolean link = linked(add.link(), x, add);
+    CacheKey.Builder key = CacheKey.builder("ADD").field("instruction", IrPrinter.print(canonical));
+    if (!link) {
+      key.parent(stage.fsKey());
+    }
     addOriginInputs(key, origin, x, false, add.excludes(), add);
     Chmod chmod = chmod(x, add);
     boolean unpack = add.unpack().orElse(true);
-    stage.copyLayerStep(
-        key.build(),
-        createdBy(x, false),
-        () -> produceCopyLayer(stage, add, x, origin, false, add.excludes(), unpack, chmod));
+    layerStep(
+        stage, link, key.build(), createdBy(x, false),
+        () -> produceCopyLayer(stage, add, x, origin, false, add.excludes(), unpack, chmod, link));
   }
 
   /**
    * Writes the layer of a COPY or ADD on a cache miss: the sources selected again, the
-   * destination read from the stage's layers, the entries written as one layer.
+   * destination read from the stage's layers (an empty filesystem for {@code --link}), the
+   * entries written as one layer.
    */
   private LayerBlob produceCopyLayer(
       StageExecutor stage, Instruction i, Expanded x, Origin origin, boolean parents,
-      List<String> excludes, boolean unpack, Chmod chmod) {
+      List<String> excludes, boolean unpack, Chmod chmod, boolean link) {
     SourceSpan span = stage.spanOf(i);
     try {
-      LayerStack dest = stage.stack();
+      // --link copies onto an empty filesystem: no destination symlink is followed, no
+      // existing directory is kept, and the parents it creates replace those below it
+      LayerStack dest = link ? LayerStack.of(List.of()) : stage.stack();
       UserDb.Owner owner = x.chown().isPresent() ? new UserDb(dest).resolve(x.chown().get()) : null;
       FileCopy copy = new FileCopy(dest, owner, chmod, run.created());
       FileCopy.Source source = source(origin, stage, span);

@@ -779,4 +779,15 @@ final class StageExecutor implements InstructionVisitor<Void> {
   void copyLayerStep(CacheKey key, String createdBy, Supplier<LayerBlob> produce) {
     layerStep(key, createdBy + " # buildkit", produce);
   }
+
+  /**
+   * A {@code COPY --link} layer step: {@code key} leaves out the filesystem below, and the
+   * stage's filesystem key afterwards combines both (BuildKit's MergeOp of the stage and the
+   * copy done on scratch).
+   */
+  void linkedLayerStep(CacheKey key, String createdBy, Supplier<LayerBlob> produce) {
+    CacheKey below = fsKey;
+    layerStep(key, createdBy + " # buildkit", produce);
+    fsKey = CacheKey.builder("MERGE").parent(below).field("layer", fsKey.toString()).build();
+  }
 }

@@ -260,6 +260,57 @@ class CopyTest {
   }
 
   @Test
+  void linkLayerIsReusedWhenTheBaseChanges() throws IOException {
+    // BuildKit: COPY --link runs on scratch and is merged on top, so its cache key leaves
+    // out the base and the layer blob stays the same when the base image changes
+    StoreImages.put(root(), "base:1", StoreImages.withUsers(), ContainerConfig.empty());
+    String df = "FROM base:1\nCOPY --link dir /srv/data/\nCOPY x.txt /after/\n";
+    ImageManifest first = manifest(build(df));
+    events.clear();
+    List<LayerEntry> changed = new ArrayList<>(StoreImages.withUsers());
+    changed.add(LayerEntry.file("base-v2", 0644, "2".getBytes(StandardCharsets.UTF_8)));
+    StoreImages.put(root(), "base:1", changed, ContainerConfig.empty());
+    BuildResult second = build(df);
+    ImageManifest m = manifest(second);
+    assertThat(m.layers().get(0).digest()).isNotEqualTo(first.layers().get(0).digest());
+    assertThat(m.layers().get(1).digest()).isEqualTo(first.layers().get(1).digest());
+    // the linked step is a hit; the plain COPY after it depends on the new base: a miss
+    assertThat(events)
+        .filteredOn(e -> e instanceof BuildEvent.StepCached)
+        .extracting(e -> ((BuildEvent.StepCached) e).step().text())
+        .containsExactly("COPY --link dir /srv/data/");
+    assertThat(m.layers().get(2).digest()).isEqualTo(first.layers().get(2).digest());
+  }
+
+  @Test
+  void linkCopiesOntoAnEmptyFilesystem() throws IOException {
+    // /link is a symlink to /srv (0750 7:8) in the base: --link neither follows it nor keeps
+    // /srv's metadata, and its created parents replace the existing ones in the merged image
+    StoreImages.put(root(), "users:1", StoreImages.withUsers(), ContainerConfig.empty());
+    BuildResult r =
+        build("FROM users:1\nCOPY --link --chmod=600 x.txt /link/\nCOPY --link x.txt /link/\n"
+            + "COPY --link --chown=5 y.txt /srv/in/\n");
+    LayerStack fs = fs(r);
+    LayerStack linked = LayerStack.of(List.of(BlobStore.open(root()).path(manifest(r).layers().get(2).digest())));
+    assertThat(stat(linked, "link").type()).isEqualTo(EntryType.DIRECTORY);
+    assertThat(read(linked, "link/x.txt")).isEqualTo("x");
+    assertThat(linked.stat("srv")).isEmpty();
+    LayerEntry srv = stat(fs, "srv");
+    assertThat(srv.mode()).isEqualTo(0755);
+    assertThat(srv.uid()).isEqualTo(5);
+    assertThat(stat(fs, "srv/in/y.txt").uid()).isEqualTo(5);
+    // with --chmod BuildKit ignores --link: the copy follows /link into /srv again
+    assertThat(stat(fs, "srv/x.txt").mode()).isEqualTo(0600);
+    assertThatThrownBy(() -> build("FROM users:1\nCOPY --link --chown=app x.txt /x\n"))
+        .isInstanceOf(DockerfileException.class)
+        .hasMessageContaining("names cannot be resolved with --link");
+  }
+
+  private ImageManifest manifest(BuildResult r) throws IOException {
+    return BlobStore.open(root()).readManifest(r.manifest().digest()).value();
+  }
+
+  @Test
   void addExtractsLocalArchivesByContentOnly() throws IOException {
     // checklist 12
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
