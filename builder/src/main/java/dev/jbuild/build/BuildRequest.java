@@ -37,6 +37,9 @@ import java.util.Optional;
  * @param metadataFile {@code --metadata-file}: where to write the build's JSON metadata
  * @param compression how new layers are compressed (gzip by default, as BuildKit; zstd is
  *     several times faster to write and read by containerd 1.5+, Docker 23+ and podman)
+ * @param secrets the {@code --secret} sources, by id (the last one given for an id wins); their
+ *     values are read only when a RUN mounts them, and never stored
+ * @param ssh the {@code --ssh} agent sockets, by id
  */
 public record BuildRequest(
     ContextSource context,
@@ -53,7 +56,9 @@ public record BuildRequest(
     Optional<Instant> sourceDateEpoch,
     Optional<Path> iidFile,
     Optional<Path> metadataFile,
-    Compression compression) {
+    Compression compression,
+    List<Secret> secrets,
+    List<Ssh> ssh) {
 
   /** Where the build context comes from. */
   public sealed interface ContextSource {
@@ -86,6 +91,247 @@ public record BuildRequest(
     Objects.requireNonNull(iidFile, "iidFile");
     Objects.requireNonNull(metadataFile, "metadataFile");
     Objects.requireNonNull(compression, "compression");
+    secrets = List.copyOf(secrets);
+    ssh = List.copyOf(ssh);
+  }
+
+  /** The same request with another {@code SOURCE_DATE_EPOCH}. */
+  public BuildRequest withSourceDateEpoch(Instant epoch) {
+    return new BuildRequest(
+        context, dockerfile, tags, buildArgs, target, platforms, pull, noCache, labels, outputs,
+        push, Optional.of(epoch), iidFile, metadataFile, compression, secrets, ssh);
+  }
+
+  /** The secret source for {@code id}, if the build was given one (the last one wins). */
+  public Optional<Secret> secret(String id) {
+    for (int i = secrets.size() - 1; i >= 0; i--) {
+      if (secrets.get(i).id().equals(id)) {
+        return Optional.of(secrets.get(i));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The agent forwarded for {@code id}, if the build was given one (the last one wins). */
+  public Optional<Ssh> ssh(String id) {
+    for (int i = ssh.size() - 1; i >= 0; i--) {
+      if (ssh.get(i).id().equals(id)) {
+        return Optional.of(ssh.get(i));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Where a build secret comes from ({@code --secret}, docker buildx syntax): a file or an
+   * environment variable of the jbuild process. Holds no value: the value is read when a RUN
+   * step mounts the secret, kept in memory and handed to the sandbox, never written to disk.
+   *
+   * @param id the id RUN {@code --mount=type=secret,id=…} names
+   * @param file the file holding the value
+   * @param env the environment variable holding the value
+   */
+  public record Secret(String id, Optional<Path> file, Optional<String> env) {
+    public Secret {
+      Objects.requireNonNull(id, "id");
+      Objects.requireNonNull(file, "file");
+      Objects.requireNonNull(env, "env");
+      if (id.isEmpty()) {
+        throw new IllegalArgumentException("secret missing ID");
+      }
+      if (file.isPresent() == env.isPresent()) {
+        throw new IllegalArgumentException("secret " + id + ": give exactly one of a file or an env");
+      }
+    }
+
+    /** A secret read from {@code file}. */
+    public static Secret ofFile(String id, Path file) {
+      return new Secret(id, Optional.of(file), Optional.empty());
+    }
+
+    /** A secret read from the environment variable {@code name}. */
+    public static Secret ofEnv(String id, String name) {
+      return new Secret(id, Optional.empty(), Optional.of(name));
+    }
+
+    /**
+     * Parses a {@code --secret} value as docker buildx does: CSV of {@code id=}, {@code src=} or
+     * {@code source=}, {@code env=} and {@code type=file|env}. With neither a source nor an env,
+     * the environment variable named like the id is used when it is set, else the file named
+     * like the id (BuildKit's secrets provider).
+     *
+     * @param environment the environment the env sources are looked up in
+     * @throws IllegalArgumentException with the reason, for the command line to report
+     */
+    public static Secret parse(String spec, Map<String, String> environment) {
+      String id = null;
+      String src = null;
+      String env = null;
+      String type = null;
+      for (String field : csv(spec, "--secret")) {
+        int eq = field.indexOf('=');
+        if (eq < 0) {
+          throw new IllegalArgumentException(
+              "invalid --secret \"" + spec + "\": field '" + field + "' must be a key=value pair");
+        }
+        String key = field.substring(0, eq).toLowerCase(java.util.Locale.ROOT);
+        String value = field.substring(eq + 1);
+        switch (key) {
+          case "type":
+            if (!value.equals("file") && !value.equals("env")) {
+              throw new IllegalArgumentException(
+                  "invalid --secret \"" + spec + "\": unsupported secret type \"" + value
+                      + "\" (use file or env)");
+            }
+            type = value;
+            break;
+          case "id":
+            id = value;
+            break;
+          case "src":
+          case "source":
+            src = value;
+            break;
+          case "env":
+            env = value;
+            break;
+          default:
+            throw new IllegalArgumentException(
+                "invalid --secret \"" + spec + "\": unexpected key '" + key + "' in '" + field
+                    + "' (use id, src, env, type)");
+        }
+      }
+      if ("env".equals(type) && env == null) {
+        env = src;
+        src = null;
+      }
+      if (id == null || id.isEmpty()) {
+        throw new IllegalArgumentException(
+            "invalid --secret \"" + spec + "\": the id is missing (id=NAME,src=FILE or id=NAME,env=VAR)");
+      }
+      if (src != null && env != null) {
+        throw new IllegalArgumentException(
+            "invalid --secret \"" + spec + "\": give either src or env, not both");
+      }
+      if (src == null && env == null) {
+        if (environment.containsKey(id)) {
+          env = id;
+        } else {
+          src = id;
+        }
+      }
+      if (env != null) {
+        if (env.isEmpty()) {
+          throw new IllegalArgumentException("invalid --secret \"" + spec + "\": env is empty");
+        }
+        return ofEnv(id, env);
+      }
+      if (src.isEmpty()) {
+        throw new IllegalArgumentException("invalid --secret \"" + spec + "\": src is empty");
+      }
+      try {
+        return ofFile(id, Path.of(src));
+      } catch (java.nio.file.InvalidPathException e) {
+        throw new IllegalArgumentException("invalid --secret \"" + spec + "\": " + e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * An SSH agent forwarded to RUN {@code --mount=type=ssh} ({@code --ssh}, docker buildx
+   * syntax).
+   *
+   * @param id the id the mount names ({@code default} unless given)
+   * @param socket the agent's socket on this machine
+   */
+  public record Ssh(String id, Path socket) {
+    public Ssh {
+      Objects.requireNonNull(id, "id");
+      Objects.requireNonNull(socket, "socket");
+      if (id.isEmpty()) {
+        throw new IllegalArgumentException("ssh id is empty");
+      }
+    }
+
+    /**
+     * Parses a {@code --ssh} value: {@code ID[=SOCKET]}, where a missing socket is {@code
+     * $SSH_AUTH_SOCK}. buildx also accepts private key files (it runs an agent for them);
+     * jbuild forwards agent sockets only and says so.
+     *
+     * @throws IllegalArgumentException with the reason, for the command line to report
+     */
+    public static Ssh parse(String spec, Map<String, String> environment) {
+      int eq = spec.indexOf('=');
+      String id = eq < 0 ? spec : spec.substring(0, eq);
+      if (id.isEmpty()) {
+        throw new IllegalArgumentException(
+            "invalid --ssh \"" + spec + "\": the id is empty (use default or default=SOCKET)");
+      }
+      String path;
+      if (eq < 0) {
+        path = environment.get("SSH_AUTH_SOCK");
+        if (path == null || path.isEmpty()) {
+          throw new IllegalArgumentException(
+              "--ssh " + spec + ": invalid empty ssh agent socket: make sure SSH_AUTH_SOCK is set"
+                  + " (start an agent with eval $(ssh-agent) and ssh-add), or give one: --ssh "
+                  + id + "=/path/to/agent.sock");
+        }
+      } else {
+        path = spec.substring(eq + 1);
+        if (path.contains(",")) {
+          throw new IllegalArgumentException(
+              "--ssh " + spec + ": only one agent socket per id can be forwarded");
+        }
+        if (path.isEmpty()) {
+          throw new IllegalArgumentException("--ssh " + spec + ": the socket path is empty");
+        }
+      }
+      Path socket;
+      try {
+        socket = Path.of(path);
+      } catch (java.nio.file.InvalidPathException e) {
+        throw new IllegalArgumentException("--ssh " + spec + ": " + e.getMessage());
+      }
+      return new Ssh(id, socket);
+    }
+  }
+
+  /** Splits a comma-separated value as Go's CSV reader does (quotes allowed). */
+  private static List<String> csv(String spec, String flag) {
+    List<String> out = new ArrayList<>();
+    StringBuilder cur = new StringBuilder();
+    boolean quoted = false;
+    boolean fieldStart = true;
+    for (int i = 0; i < spec.length(); i++) {
+      char c = spec.charAt(i);
+      if (quoted) {
+        if (c == '"') {
+          if (i + 1 < spec.length() && spec.charAt(i + 1) == '"') {
+            cur.append('"');
+            i++;
+          } else {
+            quoted = false;
+          }
+        } else {
+          cur.append(c);
+        }
+      } else if (c == '"' && fieldStart) {
+        quoted = true;
+        fieldStart = false;
+      } else if (c == ',') {
+        out.add(cur.toString());
+        cur.setLength(0);
+        fieldStart = true;
+      } else {
+        cur.append(c);
+        fieldStart = false;
+      }
+    }
+    if (quoted) {
+      throw new IllegalArgumentException("invalid " + flag + " \"" + spec + "\": unterminated quote");
+    }
+    out.add(cur.toString());
+    return out;
   }
 
   /** A request for the context directory {@code dir}. */
@@ -127,6 +373,8 @@ public record BuildRequest(
     private Path iidFile;
     private Path metadataFile;
     private Compression compression = Compression.GZIP;
+    private final List<Secret> secrets = new ArrayList<>();
+    private final List<Ssh> ssh = new ArrayList<>();
 
     private Builder(ContextSource context) {
       this.context = context;
@@ -212,6 +460,16 @@ public record BuildRequest(
       return this;
     }
 
+    public Builder secret(Secret v) {
+      secrets.add(v);
+      return this;
+    }
+
+    public Builder ssh(Ssh v) {
+      ssh.add(v);
+      return this;
+    }
+
     public BuildRequest build() {
       return new BuildRequest(
           context,
@@ -228,7 +486,9 @@ public record BuildRequest(
           Optional.ofNullable(sourceDateEpoch),
           Optional.ofNullable(iidFile),
           Optional.ofNullable(metadataFile),
-          compression);
+          compression,
+          secrets,
+          ssh);
     }
   }
 }

@@ -56,6 +56,7 @@ final class BuildRun {
   private final LayerWriter layerWriter;
   private final LayerWriter storedWriter;
   private final CopySteps copySteps;
+  private final RunMounts runMounts;
   private final Map<Integer, CompletableFuture<StageResult>> stages = new ConcurrentHashMap<>();
   private final Map<List<Digest>, LayerStack> stacks = new ConcurrentHashMap<>();
   private final AtomicInteger steps = new AtomicInteger();
@@ -96,10 +97,12 @@ final class BuildRun {
             ? new LayerWriter(options.withLevel(0))
             : layerWriter;
     this.copySteps = new CopySteps(this);
+    this.runMounts = new RunMounts(this, store.blobs().root().dir().resolve("cache-mounts"));
   }
 
   /** Runs the target stage and every stage it needs; returns the target's result. */
   StageResult execute() {
+    runMounts.check(plan);
     // start every needed stage now, so that independent ones overlap
     for (BuildPlan.PlannedStage s : plan.neededStages()) {
       stage(s.index());
@@ -271,6 +274,11 @@ final class BuildRun {
 
   CopySteps copySteps() {
     return copySteps;
+  }
+
+  /** RUN --mount resolution (sources, cache-mount directories, secrets, agents). */
+  RunMounts runMounts() {
+    return runMounts;
   }
 
   /** The time of new history entries and created directories: SOURCE_DATE_EPOCH or now. */

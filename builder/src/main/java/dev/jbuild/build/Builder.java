@@ -237,22 +237,7 @@ public final class Builder {
     if (value == null || request.sourceDateEpoch().isPresent() || value.isEmpty()) {
       return request;
     }
-    return new BuildRequest(
-        request.context(),
-        request.dockerfile(),
-        request.tags(),
-        request.buildArgs(),
-        request.target(),
-        request.platforms(),
-        request.pull(),
-        request.noCache(),
-        request.labels(),
-        request.outputs(),
-        request.push(),
-        Optional.of(parseEpoch(value)),
-        request.iidFile(),
-        request.metadataFile(),
-        request.compression());
+    return request.withSourceDateEpoch(parseEpoch(value));
   }
 
   /** Parses a SOURCE_DATE_EPOCH value: whole seconds since 1970. */

@@ -708,6 +708,8 @@ final class StageExecutor implements InstructionVisitor<Void> {
     for (RunMount m : mounts) {
       kb.field("mount", m.toSpec());
     }
+    RunMounts.Prepared prepared = run.runMounts().prepare(this, r, mounts, workdir);
+    prepared.addKeyFields(kb);
     List<RunStep.Layer> base = new ArrayList<>();
     for (int k = 0; k < layers.size(); k++) {
       base.add(
@@ -720,7 +722,7 @@ final class StageExecutor implements InstructionVisitor<Void> {
         new RunStep(
             span(r),
             args,
-            scope.runEnv().toList(),
+            prepared.env(scope.runEnv().toList()),
             user,
             workdir,
             base,
@@ -729,7 +731,14 @@ final class StageExecutor implements InstructionVisitor<Void> {
             r.effectiveSecurity(),
             pipes,
             line -> run.listener().onEvent(new BuildEvent.OutputLine(current, line)));
-    layerStep(kb.build(), createdBy.toString(), () -> run.runInSandbox(runStep, current));
+    layerStep(
+        kb.build(),
+        createdBy.toString(),
+        () -> {
+          try (RunMounts.Acquired held = prepared.acquire()) {
+            return run.runInSandbox(runStep.withResolvedMounts(held.mounts()), current);
+          }
+        });
     return null;
   }
 

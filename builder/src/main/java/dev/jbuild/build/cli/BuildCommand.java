@@ -92,6 +92,12 @@ public final class BuildCommand implements Callable<Integer> {
   @Option(names = "--label", paramLabel = "KEY=VALUE", description = "set an image label (repeatable)")
   List<String> labels = new ArrayList<>();
 
+  @Option(names = "--secret", paramLabel = "id=ID[,src=FILE|,env=VAR]", description = "a secret RUN --mount=type=secret can read, from a file or an environment variable (docker buildx syntax; repeatable); it never lands in the image or the cache")
+  List<String> secrets = new ArrayList<>();
+
+  @Option(names = "--ssh", paramLabel = "default|ID[=SOCKET]", description = "forward an SSH agent socket (default: $SSH_AUTH_SOCK) to RUN --mount=type=ssh (repeatable)")
+  List<String> ssh = new ArrayList<>();
+
   @Option(names = "--push", description = "push every -t name to its registry")
   boolean push;
 
@@ -261,6 +267,12 @@ public final class BuildCommand implements Callable<Integer> {
       b.label(eq < 0 ? l : l.substring(0, eq), eq < 0 ? "" : l.substring(eq + 1));
     }
     b.push(push);
+    for (String spec : secrets) {
+      b.secret(BuildRequest.Secret.parse(spec, System.getenv()));
+    }
+    for (String spec : ssh) {
+      b.ssh(BuildRequest.Ssh.parse(spec, System.getenv()));
+    }
     switch (compression.toLowerCase(java.util.Locale.ROOT)) {
       case "gzip":
         b.compression(dev.jbuild.layer.Compression.GZIP);

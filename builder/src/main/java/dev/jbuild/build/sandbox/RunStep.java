@@ -26,6 +26,8 @@ import java.util.function.Consumer;
  * @param pipes files to provide read-only in {@code /dev/pipes/} (a RUN here-document that
  *     starts with {@code #!} is run from there, as BuildKit does)
  * @param output receives the process's output, line by line
+ * @param resolvedMounts the mounts as the engine resolved them for this run (sources, cache
+ *     directories, secret values), in {@code mounts} order, absent optional ones left out
  */
 public record RunStep(
     SourceSpan span,
@@ -38,7 +40,8 @@ public record RunStep(
     NetworkMode network,
     SecurityMode security,
     List<InlineFile> pipes,
-    Consumer<String> output) {
+    Consumer<String> output,
+    List<ResolvedMount> resolvedMounts) {
 
   /** A file the step needs that is not in any layer: a here-document to execute. */
   public record InlineFile(String name, byte[] content, int mode) {
@@ -73,5 +76,28 @@ public record RunStep(
     Objects.requireNonNull(security, "security");
     pipes = List.copyOf(pipes);
     Objects.requireNonNull(output, "output");
+    resolvedMounts = List.copyOf(resolvedMounts);
+  }
+
+  /** A step without resolved mounts. */
+  public RunStep(
+      SourceSpan span,
+      List<String> args,
+      List<String> env,
+      String user,
+      String workdir,
+      List<Layer> layers,
+      List<RunMount> mounts,
+      NetworkMode network,
+      SecurityMode security,
+      List<InlineFile> pipes,
+      Consumer<String> output) {
+    this(span, args, env, user, workdir, layers, mounts, network, security, pipes, output, List.of());
+  }
+
+  /** This step with {@code resolved} as its resolved mounts. */
+  public RunStep withResolvedMounts(List<ResolvedMount> resolved) {
+    return new RunStep(
+        span, args, env, user, workdir, layers, mounts, network, security, pipes, output, resolved);
   }
 }
