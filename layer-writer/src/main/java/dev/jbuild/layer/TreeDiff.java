@@ -30,9 +30,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * overlayfs upper dir of the same step, so that both snapshotters write the same bytes:
  *
  * <ul>
- *   <li>a file, link, device or directory is in the layer when it is new or its type, mode,
- *       owner, size, mtime, link target, device numbers, xattrs or (when all of these agree)
- *       content differ from the stack; a file whose ctime predates the step is not looked at;
+ *   <li>a file, link or device is in the layer when it is new or its type, mode, owner, size,
+ *       mtime, link target, device numbers, xattrs or (when all of these agree) content differ
+ *       from the stack; a file whose ctime predates the step is not looked at;
+ *   <li>a directory is in the layer when it is new or its ctime moved during the step: every
+ *       change that moves it (an entry made or removed, chmod, chown, utimes, xattrs) makes
+ *       overlayfs copy the directory up, even when its metadata ends as it was;
  *   <li>every directory above a change is in the layer with its own metadata, as overlayfs
  *       copies parents up unchanged;
  *   <li>a path of the stack that is gone becomes a {@code .wh.} whiteout (owned by the user
@@ -40,16 +43,19 @@ import java.util.concurrent.ThreadLocalRandom;
  *   <li>a directory that replaced whatever the stack had at its path (removed and made again,
  *       or made where a file was) is opaque, as overlayfs marks a directory made over a
  *       whiteout, and shows only its new contents;
- *   <li>hard links: a changed file carries all its names in the copy, so {@code ln old new}
- *       puts both names in the layer, as overlayfs's link-up does.
+ *   <li>hard links: the changed names of a file go in as one group, and a name linked during
+ *       the step brings an older name along ({@code ln old new} puts both names in the layer,
+ *       as overlayfs's link-up does).
  * </ul>
  *
  * <p>What overlayfs does and a walk cannot see: a file opened for writing but left as it was,
- * or chmod/chown/touch to the values it already had, is copied up by overlayfs and absent
- * here; a file of the stack with several hard-linked names is copied up by overlayfs under
- * the one name written through (the others keep the old inode), while here all its names
- * change together; a directory made elsewhere during the step and renamed into an existing
- * directory is opaque in overlayfs (the marker hides nothing) and not here.
+ * or given by chmod/chown/touch the values it already had, is copied up by overlayfs and absent
+ * here (a file's ctime also moves when another of its names is linked or removed, so it cannot
+ * stand for a copy-up as a directory's does); a file of the stack with several hard-linked
+ * names is copied up by overlayfs under the one name written or linked through (the others
+ * keep the old inode), while here all its names change together, and a new link brings the
+ * first older name in layer order; a directory made elsewhere during the step and renamed into
+ * an existing directory is opaque in overlayfs (the marker hides nothing) and not here.
  */
 public final class TreeDiff {
   private static final String ATTRS = "unix:mode,ino,dev,rdev,nlink,uid,gid,size,lastModifiedTime,ctime";
@@ -258,10 +264,10 @@ public final class TreeDiff {
                     .withMtime(mtime(a)));
           }
         } else if (touched) {
-          LayerEntry now = entry(p, path, a);
-          if (!sameMetadata(now, before)) {
-            out.put(path, now);
-          }
+          // Whatever moved a directory's ctime (an entry made or removed, even a mount point
+          // made and removed with the mtime put back; chmod, chown, utimes, xattrs) made
+          // overlayfs copy it up, so it is in the layer even when its metadata ended equal.
+          out.put(path, entry(p, path, a));
         }
         directory(p, path, same, a);
         return;
@@ -309,18 +315,39 @@ public final class TreeDiff {
       }
     }
 
-    /** Every name of a changed file with several names; the first in layer order carries it. */
+    /**
+     * The names of a file with several names, the first in layer order carrying the bytes. A
+     * name linked during the step brings one unchanged older name along, as overlayfs's
+     * link-up copies up the name linked from; which one that was is not recorded anywhere, so
+     * the first in layer order stands for it.
+     */
     private void hardLinks() throws IOException {
       for (List<String> names : links.values()) {
-        if (names.size() < 2 || names.stream().noneMatch(out::containsKey)) {
+        List<String> included = new ArrayList<>();
+        String unchanged = null;
+        for (String name : names) { // walk order is layer order
+          if (out.containsKey(name)) {
+            included.add(name);
+          } else if (unchanged == null) {
+            unchanged = name;
+          }
+        }
+        if (included.isEmpty() || names.size() < 2) {
           continue;
         }
-        String first = names.get(0); // walk order is layer order
-        for (String name : names) {
-          LayerEntry e = out.containsKey(name) ? out.get(name) : entry(root.resolve(name), name,
-              Files.readAttributes(root.resolve(name), ATTRS, LinkOption.NOFOLLOW_LINKS));
-          out.put(name, name.equals(first) ? e : new LayerEntry(name, EntryType.HARDLINK,
-              e.mode(), e.uid(), e.gid(), e.mtime(), 0, first, e.xattrs(), 0, 0, null));
+        if (unchanged != null) {
+          included.add(unchanged);
+          included.sort(LayerPaths::compare);
+          out.put(unchanged, entry(root.resolve(unchanged), unchanged,
+              Files.readAttributes(root.resolve(unchanged), ATTRS, LinkOption.NOFOLLOW_LINKS)));
+        }
+        String first = included.get(0);
+        for (String name : included) {
+          LayerEntry e = out.get(name);
+          if (!name.equals(first)) {
+            out.put(name, new LayerEntry(name, EntryType.HARDLINK, e.mode(), e.uid(), e.gid(),
+                e.mtime(), 0, first, e.xattrs(), 0, 0, null));
+          }
         }
       }
     }
