@@ -21,8 +21,10 @@ import dev.jbuild.layer.LayerStack;
 import dev.jbuild.oci.Descriptor;
 import dev.jbuild.oci.Digest;
 import java.util.ArrayList;
-import java.util.List;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -79,6 +81,14 @@ final class CopySteps {
     Expanded x =
         expand(stage, copy, "COPY", copy.sources(), copy.destination(), copy.chown(), copy.chmod(),
             Optional.empty());
+    for (String source : x.sources()) {
+      if (gitRef(source, copy).isPresent()) {
+        throw new DockerfileException("source can't be a git ref for COPY", copy.span());
+      }
+      if (isHttp(source)) {
+        throw new DockerfileException("source can't be a URL for COPY", copy.span());
+      }
+    }
     Origin origin = origin(stage, copy);
     Copy canonical =
         new Copy(
@@ -96,12 +106,13 @@ final class CopySteps {
     if (!link) {
       key.parent(stage.fsKey());
     }
-    addOriginInputs(key, origin, x, copy.parents(), copy.excludes(), copy);
+    addOriginInputs(key, origin, x, copy.parents(), copy.excludes(), Map.of(), copy);
     String createdBy = createdBy(x, copy.parents());
     Chmod chmod = chmod(x, copy);
     layerStep(
         stage, link, key.build(), createdBy,
-        () -> produceCopyLayer(stage, copy, x, origin, copy.parents(), copy.excludes(), false, chmod, link));
+        () -> produceCopyLayer(stage, copy, x, origin, copy.parents(), copy.excludes(), false, chmod,
+            link, Map.of()));
   }
 
   /**
@@ -145,10 +156,12 @@ final class CopySteps {
       if (x.sources().size() + x.heredocs().size() > 1) {
         throw new DockerfileException("checksum can't be specified for multiple sources", add.span());
       }
-      if (x.sources().isEmpty() || !isRemote(x.sources().get(0))) {
+      if (x.sources().isEmpty()
+          || !(isHttp(x.sources().get(0)) || gitRef(x.sources().get(0), add).isPresent())) {
         throw new DockerfileException("checksum requires HTTP(S) or Git sources", add.span());
       }
     }
+    Map<String, GitFetch.Resolved> git = resolveGit(stage, add, x);
     Origin origin = new ContextOrigin(run.context());
     Add canonical =
         new Add(
@@ -167,13 +180,70 @@ final class CopySteps {
     if (!link) {
       key.parent(stage.fsKey());
     }
-    addOriginInputs(key, origin, x, false, add.excludes(), add);
+    addOriginInputs(key, origin, x, false, add.excludes(), git, add);
     Chmod chmod = chmod(x, add);
     boolean unpack = add.unpack().orElse(true);
     layerStep(
         stage, link, key.build(), createdBy(x, false),
-        () -> produceCopyLayer(stage, add, x, origin, false, add.excludes(), unpack, chmod, link));
+        () -> produceCopyLayer(stage, add, x, origin, false, add.excludes(), unpack, chmod, link, git));
   }
+
+  /** BuildKit's {@code ParseGitRef} on one source; bad options of a git URL are errors. */
+  private static Optional<GitRef> gitRef(String source, Instruction i) {
+    try {
+      return GitRef.parse(source);
+    } catch (GitRef.InvalidGitRefException e) {
+      throw new DockerfileException(source + ": " + e.getMessage(), i.span());
+    }
+  }
+
+  /**
+   * The git sources of an ADD resolved to commits now ({@code git ls-remote}), as BuildKit's
+   * git source computes its cache key: the step is reused while the ref names the same
+   * commit, and rebuilt when it moves.
+   */
+  private Map<String, GitFetch.Resolved> resolveGit(StageExecutor stage, Add add, Expanded x) {
+    Map<String, GitFetch.Resolved> out = new LinkedHashMap<>();
+    for (String source : x.sources()) {
+      Optional<GitRef> parsed = gitRef(source, add);
+      if (parsed.isEmpty() || out.containsKey(source)) {
+        continue;
+      }
+      GitRef ref;
+      try {
+        ref = parsed.get().withFlags(
+            x.checksum(), add.keepGitDir() ? Optional.of(true) : Optional.empty());
+      } catch (GitRef.InvalidGitRefException e) {
+        throw new DockerfileException(e.getMessage(), add.span());
+      }
+      GitFetch fetch = git(stage, add, ref);
+      try {
+        out.put(source, fetch.resolve(ref));
+      } catch (java.io.IOException e) {
+        throw new BuildStepException(
+            stage.spanOf(add), "ADD " + ref.redactedRemote() + ": " + e.getMessage(), e);
+      }
+    }
+    return out;
+  }
+
+  private GitFetch git(StageExecutor stage, Instruction i, GitRef ref) {
+    if (gitFetch == null) {
+      gitFetch =
+          GitFetch.find(System.getenv("PATH"))
+              .orElseThrow(
+                  () ->
+                      new BuildStepException(
+                          stage.spanOf(i),
+                          "ADD " + ref.redactedRemote() + ": adding a git repository needs the git"
+                              + " command, and there is none on PATH; install git (for example"
+                              + " apt-get install git) or clone the repository into the build"
+                              + " context and COPY it"));
+    }
+    return gitFetch;
+  }
+
+  private volatile GitFetch gitFetch;
 
   /**
    * Writes the layer of a COPY or ADD on a cache miss: the sources selected again, the
@@ -182,7 +252,8 @@ final class CopySteps {
    */
   private LayerBlob produceCopyLayer(
       StageExecutor stage, Instruction i, Expanded x, Origin origin, boolean parents,
-      List<String> excludes, boolean unpack, Chmod chmod, boolean link) {
+      List<String> excludes, boolean unpack, Chmod chmod, boolean link,
+      Map<String, GitFetch.Resolved> git) {
     SourceSpan span = stage.spanOf(i);
     try {
       // --link copies onto an empty filesystem: no destination symlink is followed, no
@@ -192,16 +263,16 @@ final class CopySteps {
       FileCopy copy = new FileCopy(dest, owner, chmod, run.created());
       FileCopy.Source source = source(origin, stage, span);
       PatternMatcher exclude = excludes.isEmpty() ? null : PatternMatcher.compile(excludes);
+      List<java.nio.file.Path> checkouts = new ArrayList<>();
       List<java.nio.file.Path> downloads = new ArrayList<>();
       try {
         for (String word : x.sources()) {
-          if (isRemote(word)) {
-            if (!(word.startsWith("http://") || word.startsWith("https://")) || isGit(word)) {
-              throw new BuildStepException(
-                  span,
-                  x.keyword() + " " + word + ": adding git repositories is not available yet in"
-                      + " this version of jbuild; clone it into the build context and COPY it");
-            }
+          GitFetch.Resolved repo = git.get(word);
+          if (repo != null) {
+            checkouts.add(addRepository(copy, repo, x, exclude, span));
+            continue;
+          }
+          if (isHttp(word)) {
             Download d = download(word, x.checksum(), span);
             downloads.add(d.file());
             copy.downloaded(d.name(), d.file(), d.size(), d.mtime(), x.absoluteDest());
@@ -218,11 +289,42 @@ final class CopySteps {
         for (java.nio.file.Path p : downloads) {
           java.nio.file.Files.deleteIfExists(p);
         }
+        for (java.nio.file.Path p : checkouts) {
+          GitFetch.delete(p);
+        }
       }
     } catch (ContextException e) {
       throw new BuildStepException(span, e.getMessage(), e);
     } catch (java.io.IOException e) {
       throw new BuildStepException(span, x.keyword() + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * ADD of a git repository: the resolved commit checked out, its tree (or subdirectory)
+   * copied into the destination like a directory source; returns the checkout to delete.
+   */
+  private java.nio.file.Path addRepository(
+      FileCopy copy, GitFetch.Resolved repo, Expanded x, PatternMatcher exclude, SourceSpan span)
+      throws java.io.IOException {
+    GitFetch.Checkout c;
+    try {
+      c = gitFetch.checkout(repo, run.store().blobs().root().tmp());
+    } catch (java.io.IOException e) {
+      throw new BuildStepException(
+          span, "ADD " + repo.ref().redactedRemote() + ": " + e.getMessage(), e);
+    }
+    try {
+      Instant mtime = repo.ref().commitMtime() ? c.commitTime() : run.created();
+      FileCopy.Source tree = FileCopy.directory(c.root(), mtime, repo.ref().keepsGitDir());
+      for (FileCopy.Match m : tree.resolve("/")) {
+        copy.copy(tree, m, x.absoluteDest(), null, exclude, false);
+      }
+      // the layer is written after this returns: the caller deletes the checkout then
+      return c.dir();
+    } catch (java.io.IOException | RuntimeException e) {
+      GitFetch.delete(c.dir());
+      throw e;
     }
   }
 
@@ -338,11 +440,6 @@ final class CopySteps {
         java.nio.file.Files.deleteIfExists(file);
       }
     }
-  }
-
-  static boolean isGit(String url) {
-    String path = url.contains("#") ? url.substring(0, url.indexOf('#')) : url;
-    return path.endsWith(".git");
   }
 
   private FileCopy.Source source(Origin origin, StageExecutor stage, SourceSpan span) {
@@ -477,7 +574,7 @@ final class CopySteps {
   /** The inputs of the key besides the instruction: what the sources hold. */
   private void addOriginInputs(
       CacheKey.Builder key, Origin origin, Expanded x, boolean parents, List<String> excludes,
-      Instruction i) {
+      Map<String, GitFetch.Resolved> git, Instruction i) {
     for (Heredoc h : x.heredocs()) {
       key.field("heredoc", h.name() + "\u0000" + h.content());
     }
@@ -498,7 +595,17 @@ final class CopySteps {
       throw new DockerfileException("invalid --exclude pattern: " + e.getMessage(), i.span());
     }
     for (String source : x.sources()) {
-      if (isRemote(source)) {
+      GitFetch.Resolved repo = git.get(source);
+      if (repo != null) {
+        // BuildKit keys a git source by the commit, with keep-git-dir and subdir
+        GitRef r = repo.ref();
+        key.field("git", String.join("\u0000", r.remote(), r.subdir(),
+            String.valueOf(r.keepsGitDir()), String.valueOf(r.submodules().orElse(true)),
+            r.commitMtime() ? "mtime=commit" : "mtime=checkout", r.checksum()));
+        key.field("git-commit", repo.commit());
+        continue;
+      }
+      if (isHttp(source)) {
         // ADD of a URL or git repository: the content is known only after fetching it; a
         // --checksum pins it, otherwise the step is never served from the cache
         key.field("remote", source);
@@ -537,11 +644,9 @@ final class CopySteps {
     }
   }
 
-  static boolean isRemote(String source) {
-    return source.startsWith("http://")
-        || source.startsWith("https://")
-        || source.startsWith("git@")
-        || source.startsWith("git://");
+  /** An HTTP(S) file source of ADD (a git URL is taken out before this is asked). */
+  static boolean isHttp(String source) {
+    return source.startsWith("http://") || source.startsWith("https://");
   }
 
   static SourceSpan span(Instruction i) {

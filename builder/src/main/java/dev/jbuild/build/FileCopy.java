@@ -490,6 +490,67 @@ final class FileCopy {
   }
 
   /**
+   * A directory on disk copied whole (ADD of a git repository): owner 0:0, modes as on disk,
+   * every mtime {@code mtime} (BuildKit's checkout time), symbolic links kept as links, a
+   * top-level {@code .git} left out unless {@code keepGitDir}.
+   */
+  static Source directory(java.nio.file.Path root, Instant mtime, boolean keepGitDir) {
+    return new Source() {
+      @Override
+      public List<Match> resolve(String word) {
+        return List.of(new Match("", true, root));
+      }
+
+      @Override
+      public List<Item> walk(Match m, PatternMatcher include, PatternMatcher exclude)
+          throws IOException {
+        List<Item> out = new ArrayList<>();
+        out.add(new Item("", EntryType.DIRECTORY, 0755, 0, 0, mtime, 0, "", Map.of(),
+            Content.EMPTY, null));
+        walkDisk(root, "", exclude, out);
+        return out;
+      }
+
+      private void walkDisk(java.nio.file.Path dir, String rel, PatternMatcher exclude,
+          List<Item> out) throws IOException {
+        List<java.nio.file.Path> children;
+        try (var list = java.nio.file.Files.list(dir)) {
+          children = new ArrayList<>(list.toList());
+        }
+        children.sort((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
+        for (java.nio.file.Path c : children) {
+          String name = c.getFileName().toString();
+          String childRel = join(rel, name);
+          if (rel.isEmpty() && name.equals(".git") && !keepGitDir) {
+            continue;
+          }
+          if (exclude != null && exclude.matches(childRel)) {
+            continue;
+          }
+          java.nio.file.attribute.PosixFileAttributes a =
+              java.nio.file.Files.readAttributes(c, java.nio.file.attribute.PosixFileAttributes.class,
+                  java.nio.file.LinkOption.NOFOLLOW_LINKS);
+          int mode = 0;
+          for (java.nio.file.attribute.PosixFilePermission p : a.permissions()) {
+            mode |= 0400 >> p.ordinal();
+          }
+          if (a.isSymbolicLink()) {
+            out.add(new Item(childRel, EntryType.SYMLINK, 0777, 0, 0, mtime, 0,
+                java.nio.file.Files.readSymbolicLink(c).toString(), Map.of(), Content.EMPTY, null));
+          } else if (a.isDirectory()) {
+            out.add(new Item(childRel, EntryType.DIRECTORY, mode, 0, 0, mtime, 0, "", Map.of(),
+                Content.EMPTY, null));
+            walkDisk(c, childRel, exclude, out);
+          } else if (a.isRegularFile()) {
+            out.add(new Item(childRel, EntryType.FILE, mode, 0, 0, mtime, a.size(), "", Map.of(),
+                Content.ofFile(c), null));
+          }
+        }
+      }
+    };
+  }
+
+  /**
    * A stage's or image's merged layers ({@code COPY --from}): paths are absolute in that
    * filesystem, owners are kept, wildcards match per segment.
    */

@@ -332,7 +332,7 @@ class CopyTest {
     assertThat(stat(fs, "n/archive.bin").type()).isEqualTo(EntryType.FILE);
     assertThatThrownBy(() -> build("FROM scratch\nADD https://example.invalid/x.git /x/\n"))
         .isInstanceOf(BuildStepException.class)
-        .hasMessageContaining("not available yet");
+        .hasMessageContaining("ADD https://example.invalid/x.git: git ls-remote failed");
     assertThatThrownBy(() -> build("FROM scratch\nADD --checksum=sha256:00 x.txt /x/\n"))
         .isInstanceOf(DockerfileException.class)
         .hasMessageContaining("checksum requires HTTP(S) or Git sources");
