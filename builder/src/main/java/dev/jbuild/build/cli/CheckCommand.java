@@ -1,6 +1,7 @@
 package dev.jbuild.build.cli;
 
 import dev.jbuild.build.JbuildException;
+import dev.jbuild.build.context.ContextIgnore;
 import dev.jbuild.build.context.IgnoreFile;
 import dev.jbuild.build.context.PatternMatcher;
 import dev.jbuild.dockerfile.Diagnostic;

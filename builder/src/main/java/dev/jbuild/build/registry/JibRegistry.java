@@ -385,6 +385,8 @@ final class JibRegistry implements Registry {
         credentials.source() != null
             ? "the credentials from " + credentials.source() + " were rejected; log in again"
                 + " (docker login " + registry + ") or fix that file"
+            : credentials.origin() != null
+            ? "the credentials from " + credentials.origin() + " were rejected; fix them there"
             : "no credentials for " + registry + " were found (looked in "
                 + (credentialFiles.isEmpty() ? "no auth files" : credentialFiles.toString())
                 + "); log in with docker login " + registry + " or set REGISTRY_AUTH_FILE";

@@ -12,7 +12,8 @@ import java.util.Set;
  * @param mirrors registry (as in references, e.g. {@code docker.io}) to mirror hosts tried first
  *     for pulls; the registry itself is the fallback
  * @param insecure registries that may be reached over plain HTTP or unverified TLS: {@code host}
- *     (any port) or {@code host:port}
+ *     (any port) or {@code host:port}; {@code *} means every registry (the Maven plugin's {@code
+ *     allowInsecureRegistries}, as Jib has it)
  * @param credentials where credentials are looked up
  * @param retry the retry policy for transient failures
  * @param parallelism how many blobs move at once
@@ -23,6 +24,9 @@ public record RegistryOptions(
     Credentials credentials,
     RetryPolicy retry,
     int parallelism) {
+
+  /** In {@link #insecure()}: every registry. */
+  public static final String ANY = "*";
 
   public RegistryOptions {
     mirrors = Map.copyOf(mirrors);
@@ -61,7 +65,7 @@ public record RegistryOptions(
   /** True when the user allowed plain HTTP and unverified TLS for this registry. */
   public boolean isInsecure(String registry) {
     String lower = registry.toLowerCase(Locale.ROOT);
-    return insecure.contains(lower) || insecure.contains(hostOf(lower));
+    return insecure.contains(ANY) || insecure.contains(lower) || insecure.contains(hostOf(lower));
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.jbuild.build.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jbuild.build.context.ContextIgnore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -139,4 +139,41 @@ class RegistryAuthIT {
       pushSomething(r);
     }
   }
+
+  @Test
+  void callerSourceComesBeforeTheFilesAndIsNamedWhenRejected() throws Exception {
+    Path wrongFile = authFile("jbuild", "wrong");
+    Credentials given =
+        new Credentials(List.of(wrongFile))
+            .withFirst(
+                registry ->
+                    registry.equals(REGISTRY.host())
+                        ? Optional.of(new Credentials.Given("jbuild", "s3cret!", "settings.xml"))
+                        : Optional.empty());
+    assertThat(given.lookup(REGISTRY.host()).origin()).isEqualTo("settings.xml");
+    assertThat(given.lookup("other.example:5000").credential()).isEmpty();
+    try (Registry r = registries(given, true).openForPush(ref())) {
+      pushSomething(r);
+    }
+
+    Credentials rejected =
+        new Credentials(List.of())
+            .withFirst(r -> Optional.of(new Credentials.Given("jbuild", "nope", "the pom's <auth>")));
+    assertThat(new Credentials.Given("u", "secret-value", "x").toString()).doesNotContain("secret-value");
+    try (Registry r = registries(rejected, true).openForPush(ref())) {
+      assertThatThrownBy(() -> pushSomething(r))
+          .isInstanceOf(RegistryException.class)
+          .hasMessageContaining("HTTP 401")
+          .hasMessageContaining("the credentials from the pom's <auth> were rejected")
+          .hasMessageNotContaining("nope");
+    }
+  }
+
+  @Test
+  void starMakesEveryRegistryInsecure() {
+    RegistryOptions options = RegistryOptions.defaults().withInsecure(Set.of(RegistryOptions.ANY));
+    assertThat(options.isInsecure("registry.example.com")).isTrue();
+    assertThat(options.isInsecure(REGISTRY.host())).isTrue();
+    assertThat(RegistryOptions.defaults().isInsecure("registry.example.com")).isFalse();
+  }
 }

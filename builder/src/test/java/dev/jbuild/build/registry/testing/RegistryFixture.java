@@ -59,25 +59,35 @@ public final class RegistryFixture implements BeforeAllCallback, AfterAllCallbac
 
   private final String user;
   private final String password;
+  private final int fixedPort;
   private Path dir;
   private int port;
   private Process process;
   private SSLContext trust;
   private Path certificate;
 
-  private RegistryFixture(String user, String password) {
+  private RegistryFixture(String user, String password, int fixedPort) {
     this.user = user;
     this.password = password;
+    this.fixedPort = fixedPort;
   }
 
   /** A plain-HTTP registry without authentication. */
   public static RegistryFixture plain() {
-    return new RegistryFixture(null, null);
+    return new RegistryFixture(null, null, 0);
   }
 
   /** An HTTPS registry (self-signed certificate) that requires basic auth as {@code user}. */
   public static RegistryFixture tls(String user, String password) {
-    return new RegistryFixture(user, password);
+    return new RegistryFixture(user, password, 0);
+  }
+
+  /**
+   * The same registry on a port chosen by the caller (the Maven plugin's invoker tests, whose
+   * build reserves the port before the registry starts); 0 picks a free one.
+   */
+  public RegistryFixture onPort(int newPort) {
+    return new RegistryFixture(user, password, newPort);
   }
 
   @Override
@@ -88,7 +98,7 @@ public final class RegistryFixture implements BeforeAllCallback, AfterAllCallbac
     }
     dir = Files.createTempDirectory("jbuild-registry-");
     Files.createDirectories(dir.resolve("storage"));
-    port = freePort();
+    port = fixedPort > 0 ? fixedPort : freePort();
     if (isTls()) {
       writeCertificate();
       Files.writeString(
@@ -145,6 +155,11 @@ public final class RegistryFixture implements BeforeAllCallback, AfterAllCallbac
 
   public int port() {
     return port;
+  }
+
+  /** The registry process's id while it runs, -1 otherwise. */
+  public synchronized long pid() {
+    return process == null ? -1 : process.pid();
   }
 
   /** The reference text for a repository and tag in this registry. */

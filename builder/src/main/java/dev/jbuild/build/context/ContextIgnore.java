@@ -1,17 +1,19 @@
-package dev.jbuild.build.cli;
+package dev.jbuild.build.context;
 
-import dev.jbuild.build.context.PatternMatcher;
 import dev.jbuild.dockerfile.lint.IgnoreMatcher;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The context's {@code .dockerignore} as the {@code CopyIgnoredFile} check reads it. */
-final class ContextIgnore implements IgnoreMatcher {
+/**
+ * The context's {@code .dockerignore} as the {@code CopyIgnoredFile} check reads it (the CLI's
+ * and the Maven plugin's {@code check}).
+ */
+public final class ContextIgnore implements IgnoreMatcher {
 
   private final PatternMatcher matcher;
   private final List<String> patterns;
 
-  ContextIgnore(PatternMatcher matcher) {
+  public ContextIgnore(PatternMatcher matcher) {
     this.matcher = matcher;
     List<String> p = new ArrayList<>();
     for (PatternMatcher.Rule r : matcher.rules()) {
@@ -37,7 +39,7 @@ final class ContextIgnore implements IgnoreMatcher {
   }
 
   /** A COPY source as a context-relative path: {@code ./a//b/../c} is {@code a/c}, {@code /} is {@code .}. */
-  static String clean(String path) {
+  public static String clean(String path) {
     List<String> parts = new ArrayList<>();
     for (String seg : path.split("/")) {
       if (seg.isEmpty() || seg.equals(".")) {
