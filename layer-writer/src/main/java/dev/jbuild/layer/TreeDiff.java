@@ -232,14 +232,16 @@ public final class TreeDiff {
         }
         child(dir.resolve(name), path, same ? below.get(name) : null, same);
       }
-      // What the stack had here and the copy has no more: whiteouts, dated like the directory
-      // whose mtime the removal moved (overlay dates its whiteout device when it makes it).
+      // What the stack had here and the copy has no more: whiteouts, dated by the directory's
+      // ctime, the last change made in it, which no utimes can put back (overlayfs dates its
+      // whiteout device when it makes it; a mount point removed restores the directory's mtime).
       for (Map.Entry<String, LayerEntry> b : below.entrySet()) {
         String path = LayerPaths.join(rel, b.getKey());
         if (!present.contains(b.getKey()) && !excluded.contains(path)
             && !base.notMaterialised.contains(path)) {
           out.put(LayerPaths.whiteoutOf(path), new LayerEntry(LayerPaths.whiteoutOf(path),
-              EntryType.FILE, 0, base.ownerUid, base.ownerGid, mtime(dirAttrs), 0, "", Map.of(),
+              EntryType.FILE, 0, base.ownerUid, base.ownerGid,
+              ((FileTime) dirAttrs.get("ctime")).toInstant(), 0, "", Map.of(),
               0, 0, null));
         }
       }
