@@ -655,6 +655,24 @@ final class RunMounts {
       return mounts;
     }
 
+    /**
+     * {@code step} with these mounts; a secret exposed as a variable ({@code env=}) joins the
+     * environment of this copy of the step only, which goes to the sandbox and nowhere else
+     * (the cache key and the history are made from the stage's variables).
+     */
+    RunStep apply(RunStep step) {
+      List<String> env = new ArrayList<>(step.env());
+      for (ResolvedMount m : mounts) {
+        if (m instanceof ResolvedMount.Secret && ((ResolvedMount.Secret) m).env().isPresent()) {
+          ResolvedMount.Secret s = (ResolvedMount.Secret) m;
+          String prefix = s.env().get() + "=";
+          env.removeIf(e -> e.startsWith(prefix));
+          env.add(prefix + new String(s.value(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+      }
+      return step.withResolvedMounts(mounts, env);
+    }
+
     @Override
     public void close() {
       for (int i = cleanups.size() - 1; i >= 0; i--) {

@@ -736,7 +736,7 @@ final class StageExecutor implements InstructionVisitor<Void> {
         createdBy.toString(),
         () -> {
           try (RunMounts.Acquired held = prepared.acquire()) {
-            return run.runInSandbox(runStep.withResolvedMounts(held.mounts()), current);
+            return run.runInSandbox(held.apply(runStep), current);
           }
         });
     return null;

@@ -95,8 +95,8 @@ public record RunStep(
     this(span, args, env, user, workdir, layers, mounts, network, security, pipes, output, List.of());
   }
 
-  /** This step with {@code resolved} as its resolved mounts. */
-  public RunStep withResolvedMounts(List<ResolvedMount> resolved) {
+  /** This step with {@code resolved} as its resolved mounts and {@code env} as its environment. */
+  public RunStep withResolvedMounts(List<ResolvedMount> resolved, List<String> env) {
     return new RunStep(
         span, args, env, user, workdir, layers, mounts, network, security, pipes, output, resolved);
   }

@@ -166,8 +166,23 @@ class RunMountEngineTest {
     ResolvedMount.Secret d = (ResolvedMount.Secret) m.get(3);
     assertThat(d.id()).isEqualTo("d.conf");
     assertThat(d.target()).isEqualTo("/etc/d.conf");
-    // the value is never in the process environment the engine builds
-    assertThat(ran.get(0).env()).noneMatch(e -> e.startsWith("B_TOKEN=") || e.startsWith("C_TOKEN="));
+    // env= secrets join the environment the sandbox gets, and only that
+    assertThat(ran.get(0).env()).contains("B_TOKEN=B", "C_TOKEN=C");
+  }
+
+  @Test
+  void envSecretIsNotInTheKeyOrTheImage() throws IOException {
+    String dockerfile = "FROM scratch\nENV TOKEN=public\nRUN --mount=type=secret,id=t,env=TOKEN true\n";
+    BuildResult r = build(dockerfile, b -> b.secret(BuildRequest.Secret.ofFile("t", secretFile("hidden-1"))));
+    assertThat(ran.get(0).env()).contains("TOKEN=hidden-1").doesNotContain("TOKEN=public");
+    build(dockerfile, b -> b.secret(BuildRequest.Secret.ofFile("t", secretFile("hidden-2"))));
+    assertThat(ran).hasSize(1);
+    try (Stream<Path> files = Files.walk(tmp.resolve("root"))) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        assertThat(Files.readString(f, StandardCharsets.ISO_8859_1)).as(f.toString()).doesNotContain("hidden-1");
+      }
+    }
+    assertThat(r.imageId()).isNotNull();
   }
 
   @Test
