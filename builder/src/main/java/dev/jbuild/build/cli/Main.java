@@ -2,6 +2,7 @@ package dev.jbuild.build.cli;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,22 +12,32 @@ import picocli.CommandLine.Command;
     name = "jbuild",
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
-    description = "Builds OCI images from Dockerfiles: no daemon, no root.",
-    subcommands = {
-      CommandLine.HelpCommand.class,
-      BuildCommand.class,
-      CheckCommand.class,
-      TargetsCommand.class,
-      PullCommand.class,
-      PushCommand.class,
-      ImagesCommand.class,
-      TagCommand.class,
-      SaveCommand.class,
-      InspectCommand.class,
-      RmiCommand.class,
-      PruneCommand.class
-    })
+    description = "Builds OCI images from Dockerfiles: no daemon, no root.")
 public final class Main implements Runnable {
+
+  /**
+   * The subcommands in help order. Only the one a command line runs is handed to picocli (see
+   * {@link #needed}): picocli reflects over every option of every command it is given, which
+   * was half of the CLI's start-up, and loading {@code BuildCommand} starts the build warm-up.
+   */
+  private static final Map<String, Class<?>> SUBCOMMANDS = subcommands();
+
+  private static Map<String, Class<?>> subcommands() {
+    Map<String, Class<?>> m = new LinkedHashMap<>();
+    m.put("help", CommandLine.HelpCommand.class);
+    m.put("build", BuildCommand.class);
+    m.put("check", CheckCommand.class);
+    m.put("targets", TargetsCommand.class);
+    m.put("pull", PullCommand.class);
+    m.put("push", PushCommand.class);
+    m.put("images", ImagesCommand.class);
+    m.put("tag", TagCommand.class);
+    m.put("save", SaveCommand.class);
+    m.put("inspect", InspectCommand.class);
+    m.put("rmi", RmiCommand.class);
+    m.put("prune", PruneCommand.class);
+    return m;
+  }
 
   /** Exit codes, as docker build uses them. */
   public static final int OK = 0;
@@ -44,11 +55,37 @@ public final class Main implements Runnable {
 
   /** Runs one command line; never calls {@code System.exit}. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
-    CommandLine cli = commandLine(out, err);
+    String needed = needed(args);
+    CommandLine cli = commandLine(out, err, needed);
+    String[] line = withDefaultCommand(cli, args);
+    if (needed != null && !needed.isEmpty() && !needed.equals(line[0])) {
+      // not the implied build after all (an option build does not know): the full tree, so
+      // that the usage error lists every command
+      cli = commandLine(out, err, null);
+      line = withDefaultCommand(cli, args);
+    }
     Main main = (Main) cli.getCommand();
     main.interactive = err == System.err && System.console() != null;
     main.stdout = out;
-    return cli.execute(withDefaultCommand(cli, args));
+    return cli.execute(line);
+  }
+
+  /**
+   * The one subcommand a command line runs ({@code ""} for none, as for {@code --version}), or
+   * null when every command is needed (help, no arguments).
+   */
+  static String needed(String[] args) {
+    if (args.length == 0) {
+      return null;
+    }
+    String first = args[0];
+    if (first.equals("-V") || first.equals("--version")) {
+      return "";
+    }
+    if (first.equals("help") || first.equals("-h") || first.equals("--help")) {
+      return null;
+    }
+    return SUBCOMMANDS.containsKey(first) ? first : "build";
   }
 
   /** Whether standard error is a terminal (live progress) rather than a log or a pipe. */
@@ -95,7 +132,17 @@ public final class Main implements Runnable {
   }
 
   static CommandLine commandLine(PrintStream out, PrintStream err) {
+    return commandLine(out, err, null);
+  }
+
+  /** The command tree with only subcommand {@code only} ("" none), or all of them for null. */
+  static CommandLine commandLine(PrintStream out, PrintStream err, String only) {
     CommandLine cli = new CommandLine(new Main());
+    for (Map.Entry<String, Class<?>> c : SUBCOMMANDS.entrySet()) {
+      if (only == null || only.equals(c.getKey())) {
+        cli.addSubcommand(c.getKey(), c.getValue());
+      }
+    }
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
     cli.getCommandSpec().exitCodeOnInvalidInput(USAGE);
