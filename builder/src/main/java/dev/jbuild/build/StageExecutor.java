@@ -730,7 +730,8 @@ final class StageExecutor implements InstructionVisitor<Void> {
             r.effectiveNetwork(),
             r.effectiveSecurity(),
             pipes,
-            line -> run.listener().onEvent(new BuildEvent.OutputLine(current, line)));
+            line -> run.listener().onEvent(new BuildEvent.OutputLine(current, line)),
+            run.layerWriter().options());
     layerStep(
         kb.build(),
         createdBy.toString(),

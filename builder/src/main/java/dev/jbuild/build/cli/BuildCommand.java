@@ -9,6 +9,7 @@ import dev.jbuild.build.OutputSpec;
 import dev.jbuild.build.PullPolicy;
 import dev.jbuild.build.event.BuildListener;
 import dev.jbuild.build.registry.RegistryOptions;
+import dev.jbuild.build.sandbox.NamespaceSandbox;
 import dev.jbuild.build.sandbox.Sandbox;
 import dev.jbuild.cache.CacheException;
 import dev.jbuild.cache.JbuildRoot;
@@ -125,6 +126,9 @@ public final class BuildCommand implements Callable<Integer> {
   @Option(names = "--compression", paramLabel = "gzip|zstd|none", description = "how new layers are compressed (default gzip; zstd is several times faster)")
   String compression = "gzip";
 
+  @Option(names = "--snapshotter", paramLabel = "auto|overlay|copy", description = "how RUN steps snapshot the filesystem: overlayfs, or a copy diffed by walking (default auto: overlayfs where the kernel allows it)")
+  String snapshotter = "auto";
+
   @Option(names = "--root", paramLabel = "DIR", description = "jbuild's state directory (default: $JBUILD_ROOT, else ~/.cache/jbuild)")
   Path root;
 
@@ -139,6 +143,10 @@ public final class BuildCommand implements Callable<Integer> {
       request = request();
       registryOptions = registryOptions();
       mode = progressMode();
+      if (!List.of("auto", "overlay", "copy").contains(snapshotter)) {
+        throw new IllegalArgumentException(
+            "--snapshotter must be auto, overlay or copy, not \"" + snapshotter + "\"");
+      }
     } catch (IllegalArgumentException e) {
       err.println("jbuild build: " + e.getMessage());
       err.println("Run 'jbuild build --help' for the options.");
@@ -148,9 +156,9 @@ public final class BuildCommand implements Callable<Integer> {
     BuildListener listener = renderer == null ? BuildListener.NONE : renderer;
     JbuildRoot jbuildRoot = JbuildRoot.resolve(root == null ? null : root.toString(), System.getenv(), System.getProperty("user.home"));
     long start = System.nanoTime();
-    try {
+    try (Sandbox sandbox = new NamespaceSandbox(jbuildRoot, listener, snapshotter)) {
       BuildResult result =
-          new Builder(jbuildRoot, registryOptions, Sandbox.unavailable(), listener).build(request);
+          new Builder(jbuildRoot, registryOptions, sandbox, listener).build(request);
       if (renderer != null) {
         renderer.finish();
         for (String t : result.tags()) {

@@ -4,6 +4,7 @@ import dev.jbuild.dockerfile.SourceSpan;
 import dev.jbuild.dockerfile.ir.NetworkMode;
 import dev.jbuild.dockerfile.ir.RunMount;
 import dev.jbuild.dockerfile.ir.SecurityMode;
+import dev.jbuild.layer.LayerWriter;
 import dev.jbuild.oci.Digest;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,6 +29,8 @@ import java.util.function.Consumer;
  * @param output receives the process's output, line by line
  * @param resolvedMounts the mounts as the engine resolved them for this run (sources, cache
  *     directories, secret values), in {@code mounts} order, absent optional ones left out
+ * @param layerOptions how the step's layer is written (compression, SOURCE_DATE_EPOCH), as the
+ *     builder writes its other layers
  */
 public record RunStep(
     SourceSpan span,
@@ -41,7 +44,8 @@ public record RunStep(
     SecurityMode security,
     List<InlineFile> pipes,
     Consumer<String> output,
-    List<ResolvedMount> resolvedMounts) {
+    List<ResolvedMount> resolvedMounts,
+    LayerWriter.Options layerOptions) {
 
   /** A file the step needs that is not in any layer: a here-document to execute. */
   public record InlineFile(String name, byte[] content, int mode) {
@@ -77,6 +81,7 @@ public record RunStep(
     pipes = List.copyOf(pipes);
     Objects.requireNonNull(output, "output");
     resolvedMounts = List.copyOf(resolvedMounts);
+    Objects.requireNonNull(layerOptions, "layerOptions");
   }
 
   /** A step without resolved mounts. */
@@ -91,13 +96,16 @@ public record RunStep(
       NetworkMode network,
       SecurityMode security,
       List<InlineFile> pipes,
-      Consumer<String> output) {
-    this(span, args, env, user, workdir, layers, mounts, network, security, pipes, output, List.of());
+      Consumer<String> output,
+      LayerWriter.Options layerOptions) {
+    this(span, args, env, user, workdir, layers, mounts, network, security, pipes, output, List.of(),
+        layerOptions);
   }
 
   /** This step with {@code resolved} as its resolved mounts and {@code env} as its environment. */
   public RunStep withResolvedMounts(List<ResolvedMount> resolved, List<String> env) {
     return new RunStep(
-        span, args, env, user, workdir, layers, mounts, network, security, pipes, output, resolved);
+        span, args, env, user, workdir, layers, mounts, network, security, pipes, output, resolved,
+        layerOptions);
   }
 }

@@ -7,10 +7,11 @@ import java.io.OutputStream;
 /**
  * Runs RUN steps: the process sees the stage's filesystem (its layers, in order), the step's
  * environment, user and working directory, and its changes come back as one layer. The
- * builder chooses an implementation per machine (overlayfs in a user namespace, a snapshotting
- * fallback); {@link #unavailable()} is the one for builds that must not run anything.
+ * builder chooses an implementation per machine ({@link NamespaceSandbox}: overlayfs or a
+ * snapshotting fallback, rootless or as root); {@link #unavailable()} is the one for builds
+ * that must not run anything.
  */
-public interface Sandbox {
+public interface Sandbox extends AutoCloseable {
 
   /**
    * Runs one step and writes the layer of its changes (an OCI layer tar, compressed as the
@@ -20,6 +21,10 @@ public interface Sandbox {
    *     (its span), the command, its exit code and the tail of its output
    */
   LayerBlob run(RunStep step, OutputStream layerOut);
+
+  /** Releases what the sandbox holds (a worker process); the default holds nothing. */
+  @Override
+  default void close() {}
 
   /**
    * The sandbox of a jbuild that cannot run commands yet: every RUN fails with an error at its

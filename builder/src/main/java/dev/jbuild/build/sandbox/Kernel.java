@@ -1,0 +1,204 @@
+package dev.jbuild.build.sandbox;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Native;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * The Linux system calls the sandbox worker makes through JNA: mount and umount2, per-thread
+ * unshare, sethostname and bringing the loopback interface up. Only the worker (inside its
+ * mount namespace) calls them; nothing here spawns {@code mount} or {@code ip}.
+ */
+final class Kernel {
+  static final long MS_RDONLY = 1;
+  static final long MS_NOSUID = 2;
+  static final long MS_NODEV = 4;
+  static final long MS_NOEXEC = 8;
+  static final long MS_REMOUNT = 32;
+  static final long MS_BIND = 4096;
+  static final long MS_REC = 16384;
+  static final long MS_PRIVATE = 1 << 18;
+
+  static final int MNT_DETACH = 2;
+  static final int UMOUNT_NOFOLLOW = 8;
+
+  static final int CLONE_NEWUTS = 0x04000000;
+  static final int CLONE_NEWIPC = 0x08000000;
+  static final int CLONE_NEWNET = 0x40000000;
+
+  static final int EPERM = 1;
+  static final int ENOENT = 2;
+  static final int EINVAL = 22;
+  static final int EACCES = 13;
+  static final int EBUSY = 16;
+
+  private static final int AF_INET = 2;
+  private static final int SOCK_DGRAM = 2;
+  private static final long SIOCGIFFLAGS = 0x8913;
+  private static final long SIOCSIFFLAGS = 0x8914;
+  private static final short IFF_UP = 0x1;
+
+  /** libc through JNA direct mapping; errno arrives as LastErrorException. */
+  private static final class LibC {
+    static {
+      Native.register(LibC.class, "c");
+    }
+
+    private LibC() {}
+
+    static native int mount(byte[] source, byte[] target, byte[] type, long flags, byte[] data)
+        throws LastErrorException;
+
+    static native int umount2(byte[] target, int flags) throws LastErrorException;
+
+    static native int unshare(int flags) throws LastErrorException;
+
+    static native int sethostname(byte[] name, long len) throws LastErrorException;
+
+    static native int socket(int domain, int type, int protocol) throws LastErrorException;
+
+    static native int ioctl(int fd, long request, byte[] arg) throws LastErrorException;
+
+    static native int close(int fd) throws LastErrorException;
+
+    static native int chdir(byte[] path) throws LastErrorException;
+
+    static native int geteuid();
+  }
+
+  private Kernel() {}
+
+  /** A failed system call, with its errno. */
+  static final class KernelException extends IOException {
+    private final int errno;
+
+    KernelException(String what, int errno) {
+      super(what + ": " + describe(errno));
+      this.errno = errno;
+    }
+
+    int errno() {
+      return errno;
+    }
+
+    private static String describe(int errno) {
+      switch (errno) {
+        case EPERM: return "operation not permitted (EPERM)";
+        case EACCES: return "permission denied (EACCES)";
+        case ENOENT: return "no such file or directory (ENOENT)";
+        case EINVAL: return "invalid argument (EINVAL)";
+        case EBUSY: return "device or resource busy (EBUSY)";
+        default: return "errno " + errno;
+      }
+    }
+  }
+
+  private static byte[] cstr(String s) {
+    if (s == null) {
+      return null;
+    }
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    return Arrays.copyOf(b, b.length + 1);
+  }
+
+  private static byte[] cpath(Path p) {
+    return cstr(p.toString());
+  }
+
+  static int geteuid() {
+    return LibC.geteuid();
+  }
+
+  /** mount(2). */
+  static void mount(String source, Path target, String type, long flags, String data)
+      throws KernelException {
+    try {
+      LibC.mount(cstr(source), cpath(target), cstr(type), flags, cstr(data));
+    } catch (LastErrorException e) {
+      throw new KernelException(
+          "mount " + (type == null ? "" : type + " ") + (source == null ? "" : source + " ")
+              + "on " + target + (data == null ? "" : " (" + data + ")"),
+          e.getErrorCode());
+    }
+  }
+
+  /** A read-only or read-write bind mount of {@code source} on {@code target}. */
+  static void bind(Path source, Path target, boolean readOnly) throws KernelException {
+    mount(source.toString(), target, null, MS_BIND | MS_REC, null);
+    if (readOnly) {
+      mount(null, target, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, null);
+    }
+  }
+
+  /** umount2(2). */
+  static void umount(Path target, int flags) throws KernelException {
+    try {
+      LibC.umount2(cpath(target), flags);
+    } catch (LastErrorException e) {
+      throw new KernelException("umount " + target, e.getErrorCode());
+    }
+  }
+
+  /** unshare(2) for the calling thread only (network, UTS and IPC namespaces). */
+  static void unshareThread(int flags) throws KernelException {
+    try {
+      LibC.unshare(flags);
+    } catch (LastErrorException e) {
+      throw new KernelException("unshare", e.getErrorCode());
+    }
+  }
+
+  /** sethostname(2) in the calling thread's UTS namespace. */
+  static void sethostname(String name) throws KernelException {
+    byte[] b = name.getBytes(StandardCharsets.UTF_8);
+    try {
+      LibC.sethostname(b, b.length);
+    } catch (LastErrorException e) {
+      throw new KernelException("sethostname", e.getErrorCode());
+    }
+  }
+
+  /** chdir(2): the process's working directory, which relative mount options resolve from. */
+  static void chdir(Path dir) throws KernelException {
+    try {
+      LibC.chdir(cpath(dir));
+    } catch (LastErrorException e) {
+      throw new KernelException("chdir " + dir, e.getErrorCode());
+    }
+  }
+
+  /**
+   * Sets {@code lo} up in the calling thread's network namespace (a new one starts with the
+   * loopback interface down; BuildKit's {@code --network=none} has it up).
+   */
+  static void loopbackUp() throws KernelException {
+    int fd;
+    try {
+      fd = LibC.socket(AF_INET, SOCK_DGRAM, 0);
+    } catch (LastErrorException e) {
+      throw new KernelException("socket", e.getErrorCode());
+    }
+    try {
+      byte[] ifreq = new byte[40]; // struct ifreq: 16-byte name, then the union (flags: short)
+      byte[] name = "lo".getBytes(StandardCharsets.US_ASCII);
+      System.arraycopy(name, 0, ifreq, 0, name.length);
+      LibC.ioctl(fd, SIOCGIFFLAGS, ifreq);
+      short flags = (short) ((ifreq[16] & 0xff) | (ifreq[17] & 0xff) << 8);
+      flags |= IFF_UP;
+      ifreq[16] = (byte) flags;
+      ifreq[17] = (byte) (flags >> 8);
+      LibC.ioctl(fd, SIOCSIFFLAGS, ifreq);
+    } catch (LastErrorException e) {
+      throw new KernelException("ioctl SIOCSIFFLAGS lo", e.getErrorCode());
+    } finally {
+      try {
+        LibC.close(fd);
+      } catch (LastErrorException ignored) {
+        // nothing to do about a failed close of a socket
+      }
+    }
+  }
+}

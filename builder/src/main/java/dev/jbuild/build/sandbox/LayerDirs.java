@@ -1,0 +1,133 @@
+package dev.jbuild.build.sandbox;
+
+import dev.jbuild.layer.ApplyResult;
+import dev.jbuild.layer.LayerApplier;
+import dev.jbuild.layer.Whiteouts;
+import dev.jbuild.oci.Digest;
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletionException;
+
+/**
+ * Extracted layers under {@code <jbuild root>/layers/<diffID hex>/}, in overlay lower-dir form
+ * (whiteouts as 0/0 character devices, opaque directories marked {@code user.overlay.opaque}),
+ * each extracted once: into a temporary directory beside it, then renamed, so a concurrent
+ * build on the same root either finds the whole directory or extracts its own and drops it.
+ * Each use touches {@code <diffID hex>.used} so that {@code jbuild prune} keeps layers a build
+ * is using. Lives in the worker: the files are owned by ids of its user namespace.
+ */
+final class LayerDirs {
+  private final Path dir;
+  private final long mappedIds;
+  private final Map<String, CompletableFuture<Path>> extracting = new ConcurrentHashMap<>();
+
+  /**
+   * @param dir the {@code layers} directory
+   * @param mappedIds how many ids the worker's user namespace maps (1: only root, so a layer
+   *     owned by other ids cannot be extracted faithfully); 0 when not in a user namespace
+   */
+  LayerDirs(Path dir, long mappedIds) {
+    this.dir = dir;
+    this.mappedIds = mappedIds;
+  }
+
+  Path root() {
+    return dir;
+  }
+
+  /** The lower dir of a layer, extracted from its blob first if needed. */
+  Path extracted(WorkerProtocol.LayerRef layer) throws IOException {
+    Digest diffId = Digest.parse(layer.diffId());
+    Path target = dir.resolve(diffId.hex());
+    CompletableFuture<Path> mine = new CompletableFuture<>();
+    CompletableFuture<Path> running = extracting.putIfAbsent(diffId.hex(), mine);
+    if (running != null) {
+      try {
+        return running.join();
+      } catch (CompletionException e) {
+        if (e.getCause() instanceof IOException) {
+          throw new IOException(e.getCause().getMessage(), e.getCause());
+        }
+        throw e;
+      }
+    }
+    try {
+      Path p = extract(Path.of(layer.blob()), diffId, target);
+      mine.complete(p);
+      return p;
+    } catch (IOException | RuntimeException e) {
+      mine.completeExceptionally(e);
+      extracting.remove(diffId.hex(), mine);
+      throw e;
+    }
+  }
+
+  private Path extract(Path blob, Digest diffId, Path target) throws IOException {
+    if (Files.isDirectory(target)) {
+      touch(diffId);
+      return target;
+    }
+    Files.createDirectories(dir);
+    Path tmp = dir.resolve(".tmp-" + diffId.hex().substring(0, 16) + "-" + UUID.randomUUID());
+    Files.createDirectory(tmp);
+    try {
+      LayerApplier applier =
+          new LayerApplier(
+              LayerApplier.Options.overlayLower().withOpaqueXattr(Whiteouts.USER_OVERLAY_OPAQUE));
+      ApplyResult r = applier.apply(blob, tmp);
+      if (!r.diffId().equals(diffId)) {
+        throw new IOException(
+            "layer " + blob + " has diffID " + r.diffId() + ", but the image says " + diffId
+                + ": the blob store is corrupt; remove the blob and pull again");
+      }
+      if (r.ownershipSkipped() > 0) {
+        throw new IOException(
+            "layer " + diffId + " has " + r.ownershipSkipped() + " files owned by users or"
+                + " groups that this user namespace does not map ("
+                + (mappedIds <= 1
+                    ? "only root is mapped: add a range for your user to /etc/subuid and"
+                        + " /etc/subgid, e.g. 'sudo usermod --add-subuids 100000-165535"
+                        + " --add-subgids 100000-165535 " + System.getProperty("user.name")
+                        + "'"
+                    : mappedIds + " ids are mapped: give your user a larger range in"
+                        + " /etc/subuid and /etc/subgid")
+                + ")");
+      }
+      try {
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+      } catch (java.nio.file.FileSystemException e) {
+        if (!Files.isDirectory(target)) {
+          throw e;
+        }
+        Trees.delete(tmp); // another build extracted it first
+      }
+    } catch (IOException | RuntimeException e) {
+      Trees.deleteQuietly(tmp);
+      throw e;
+    }
+    touch(diffId);
+    return target;
+  }
+
+  /** Marks a layer as used now (prune keeps recently used layers). */
+  private void touch(Digest diffId) throws IOException {
+    Path used = dir.resolve(diffId.hex() + ".used");
+    try {
+      Files.setLastModifiedTime(used, FileTime.fromMillis(System.currentTimeMillis()));
+    } catch (java.nio.file.NoSuchFileException e) {
+      try {
+        Files.createFile(used);
+      } catch (FileAlreadyExistsException ignored) {
+        // created concurrently
+      }
+    }
+  }
+}

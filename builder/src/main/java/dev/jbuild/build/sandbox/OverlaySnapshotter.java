@@ -1,0 +1,111 @@
+package dev.jbuild.build.sandbox;
+
+import dev.jbuild.layer.LayerBlob;
+import dev.jbuild.layer.LayerWriter;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The kernel overlayfs snapshotter: the extracted layers are the lower dirs, a fresh upper dir
+ * collects the changes, and the upper dir is the layer (whiteouts and opaque markers
+ * converted by {@link LayerWriter#writeDirectory}). Its cost grows with the change, not with
+ * the image. Always mounted with {@code userxattr}, so the opaque markers are {@code
+ * user.overlay.opaque} both in a user namespace and as real root.
+ *
+ * <p>The lower dirs are named by short symlinks in the run directory ({@code <run>/l/<n>}) and
+ * given relative to the worker's working directory, the parent of every run directory (as
+ * Docker's overlay2 driver does), so that a long chain of layers fits into the one page of
+ * mount options.
+ */
+final class OverlaySnapshotter implements Snapshotter {
+  private static final int MAX_OPTIONS = 4000;
+
+  private final LayerDirs layers;
+
+  OverlaySnapshotter(LayerDirs layers) {
+    this.layers = layers;
+  }
+
+  @Override
+  public String name() {
+    return "overlay";
+  }
+
+  @Override
+  public RootFs prepare(List<WorkerProtocol.LayerRef> refs, Path runDir) throws IOException {
+    String run = runDir.getFileName().toString();
+    Path links = Files.createDirectory(runDir.resolve("l"));
+    List<String> lowers = new ArrayList<>();
+    for (int i = 0; i < refs.size(); i++) {
+      Path dir = layers.extracted(refs.get(i));
+      Files.createSymbolicLink(links.resolve(Integer.toString(i)), dir);
+      lowers.add(0, run + "/l/" + i); // overlay lists the top layer first
+    }
+    if (lowers.isEmpty()) { // FROM scratch: overlay needs one lower dir
+      Files.createDirectory(runDir.resolve("e"));
+      lowers.add(run + "/e");
+    }
+    Path upper = Files.createDirectory(runDir.resolve("u"));
+    Files.createDirectory(runDir.resolve("w"));
+    Path merged = Files.createDirectory(runDir.resolve("m"));
+    String options =
+        "lowerdir=" + String.join(":", lowers) + ",upperdir=" + run + "/u,workdir=" + run
+            + "/w,userxattr";
+    if (options.length() > MAX_OPTIONS) {
+      throw new IOException(
+          "the stage has " + refs.size() + " layers, more than one overlay mount can stack;"
+              + " squash the base image or combine RUN and COPY steps");
+    }
+    Kernel.mount("overlay", merged, "overlay", 0, options);
+    return new Mounted(upper, merged);
+  }
+
+  /** One mounted overlay. */
+  private static final class Mounted implements RootFs {
+    private final Path upper;
+    private final Path merged;
+    private boolean mounted = true;
+
+    Mounted(Path upper, Path merged) {
+      this.upper = upper;
+      this.merged = merged;
+    }
+
+    @Override
+    public Path root() {
+      return merged;
+    }
+
+    @Override
+    public LayerBlob writeLayer(LayerWriter writer, OutputStream out) throws IOException {
+      unmount();
+      return writer.writeDirectory(upper, true, out);
+    }
+
+    private void unmount() throws IOException {
+      if (!mounted) {
+        return;
+      }
+      try {
+        Kernel.umount(merged, Kernel.UMOUNT_NOFOLLOW);
+      } catch (Kernel.KernelException e) {
+        if (e.errno() != Kernel.EBUSY) {
+          throw e;
+        }
+        // a process of the step still holds it (it was killed and not yet reaped): detach, the
+        // kernel drops the mount with the last reference
+        Kernel.umount(merged, Kernel.MNT_DETACH | Kernel.UMOUNT_NOFOLLOW);
+      }
+      mounted = false;
+    }
+
+    @Override
+    public void close() throws IOException {
+      unmount();
+    }
+  }
+}

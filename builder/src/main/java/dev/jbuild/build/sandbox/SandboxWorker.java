@@ -1,0 +1,340 @@
+package dev.jbuild.build.sandbox;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The sandbox worker: a second JVM of the same jar, started by {@link NamespaceSandbox} under
+ * {@code unshare} (a user and mount namespace rootless, a private mount namespace as root),
+ * which runs RUN steps for the build over its stdin and stdout ({@link WorkerProtocol}). Every
+ * mount it makes lives in its mount namespace and dies with it. When its stdin ends (the build
+ * finished, or was killed) it kills the steps' processes, cleans up and exits.
+ *
+ * <p>Arguments: the jbuild root directory and the snapshotter ({@code auto}, {@code overlay},
+ * {@code copy}).
+ */
+public final class SandboxWorker {
+  private final Path root;
+  private final Path tmp;
+  private final DataOutputStream out;
+  private final long mappedIds;
+  private final LayerDirs layers;
+  private final Snapshotter snapshotter;
+  private final Map<Long, StepRun> runs = new ConcurrentHashMap<>();
+  private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+  private final long pid = ProcessHandle.current().pid();
+  private volatile boolean broken;
+
+  private SandboxWorker(Path root, DataOutputStream out, long mappedIds, Snapshotter snapshotter,
+      LayerDirs layers) {
+    this.root = root;
+    this.tmp = root.resolve("tmp");
+    this.out = out;
+    this.mappedIds = mappedIds;
+    this.snapshotter = snapshotter;
+    this.layers = layers;
+  }
+
+  /** Entry point of the worker JVM. */
+  public static void main(String[] args) throws IOException {
+    // stdout carries the protocol only: anything printed goes to stderr (the build's log)
+    DataOutputStream protocol = WorkerProtocol.output(new FileOutputStream(FileDescriptor.out));
+    System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true,
+        StandardCharsets.UTF_8));
+    DataInputStream in = WorkerProtocol.input(new FileInputStream(FileDescriptor.in));
+    Path root = Path.of(args[0]).toAbsolutePath();
+    String requested = args.length > 1 ? args[1] : "auto";
+    Path tmp = Files.createDirectories(root.resolve("tmp"));
+    Files.createDirectories(root.resolve("layers"));
+    // overlay options name the lower dirs relative to this directory (short: see OverlaySnapshotter)
+    Kernel.chdir(tmp);
+    long pid = ProcessHandle.current().pid();
+    FileChannel lockChannel =
+        FileChannel.open(tmp.resolve("worker-" + pid + ".lock"), StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE);
+    FileLock lock = lockChannel.lock(); // held until exit: prune leaves our run dirs alone
+    long mapped = readMappedIds();
+    String overlayProblem = probeOverlay(tmp, pid);
+    LayerDirs layers = new LayerDirs(root.resolve("layers"), mapped);
+    String name = requested.equals("auto") ? (overlayProblem == null ? "overlay" : "copy")
+        : requested;
+    Snapshotter snapshotter = Snapshotter.exists(name) ? Snapshotter.named(name, layers) : null;
+    SandboxWorker w = new SandboxWorker(root, protocol, mapped, snapshotter, layers);
+    w.send(new WorkerProtocol.Ready(overlayProblem == null, overlayProblem, mapped));
+    try {
+      w.serve(in);
+    } finally {
+      w.shutdown();
+      lock.release();
+      lockChannel.close();
+      Files.deleteIfExists(tmp.resolve("worker-" + pid + ".lock"));
+    }
+    System.exit(0);
+  }
+
+  /** How many uids this process's user namespace maps; 0 outside a user namespace. */
+  static long readMappedIds() {
+    try {
+      List<String> lines = Files.readAllLines(Path.of("/proc/self/uid_map"));
+      long total = 0;
+      for (String l : lines) {
+        String[] f = l.trim().split("\\s+");
+        if (f.length == 3) {
+          if (f[0].equals("0") && f[1].equals("0") && f[2].equals("4294967295")) {
+            return 0;
+          }
+          total += Long.parseLong(f[2]);
+        }
+      }
+      return total;
+    } catch (IOException | NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  /** Mounts a throw-away overlay; null when that works, else why not. */
+  private static String probeOverlay(Path tmp, long pid) {
+    Path dir = tmp.resolve("probe-" + pid);
+    try {
+      Trees.delete(dir);
+      Files.createDirectories(dir.resolve("l"));
+      Files.createDirectories(dir.resolve("u"));
+      Files.createDirectories(dir.resolve("w"));
+      Files.createDirectories(dir.resolve("m"));
+      Kernel.mount("overlay", dir.resolve("m"), "overlay", 0,
+          "lowerdir=" + dir.resolve("l") + ",upperdir=" + dir.resolve("u") + ",workdir="
+              + dir.resolve("w") + ",userxattr");
+      Kernel.umount(dir.resolve("m"), Kernel.MNT_DETACH);
+      return null;
+    } catch (IOException e) {
+      return e.getMessage();
+    } finally {
+      Trees.deleteQuietly(dir);
+    }
+  }
+
+  private void serve(DataInputStream in) {
+    while (true) {
+      WorkerProtocol.Message m;
+      try {
+        m = WorkerProtocol.read(in);
+      } catch (IOException e) {
+        log("cannot read the next request: " + e.getMessage());
+        return;
+      }
+      if (m == null) {
+        return; // the build closed our stdin (or died): stop
+      }
+      if (m instanceof WorkerProtocol.RunRequest) {
+        WorkerProtocol.RunRequest r = (WorkerProtocol.RunRequest) m;
+        if (snapshotter == null) {
+          send(new WorkerProtocol.Failed(r.id(), -1, "no snapshotter is available here", List.of()));
+          continue;
+        }
+        StepRun run = new StepRun(this, r.id(), r.step());
+        runs.put(r.id(), run);
+        start("run-" + r.id(), () -> {
+          try {
+            run.run();
+          } finally {
+            runs.remove(r.id());
+          }
+        });
+      } else if (m instanceof WorkerProtocol.Cancel) {
+        StepRun run = runs.get(((WorkerProtocol.Cancel) m).id());
+        if (run != null) {
+          run.cancel();
+        }
+      } else if (m instanceof WorkerProtocol.PruneRequest) {
+        WorkerProtocol.PruneRequest p = (WorkerProtocol.PruneRequest) m;
+        start("prune-" + p.id(), () -> send(prune(p)));
+      }
+    }
+  }
+
+  private void start(String name, Runnable body) {
+    Thread t = new Thread(() -> {
+      try {
+        body.run();
+      } finally {
+        threads.remove(Thread.currentThread());
+      }
+    }, name);
+    threads.add(t);
+    t.start();
+  }
+
+  /** Kills every step and waits (a while) for their cleanup. */
+  private void shutdown() {
+    for (StepRun r : runs.values()) {
+      r.cancel();
+    }
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    for (Thread t : Set.copyOf(threads)) {
+      long left = (deadline - System.nanoTime()) / 1_000_000;
+      if (left <= 0) {
+        break;
+      }
+      try {
+        t.join(left);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /** Sends a message; after the build went away, messages are dropped. */
+  void send(WorkerProtocol.Message m) {
+    synchronized (out) {
+      if (broken) {
+        return;
+      }
+      try {
+        WorkerProtocol.write(out, m);
+      } catch (IOException e) {
+        broken = true; // the build is gone; the stdin EOF will stop us
+      }
+    }
+  }
+
+  void log(String message) {
+    System.err.println("jbuild sandbox worker: " + message);
+  }
+
+  Snapshotter snapshotter() {
+    return snapshotter;
+  }
+
+  LayerDirs layers() {
+    return layers;
+  }
+
+  long mappedIds() {
+    return mappedIds;
+  }
+
+  /** A new, empty run directory for a step. */
+  Path newRunDir(long id) throws IOException {
+    return Files.createDirectory(tmp.resolve("run-" + pid + "-" + id));
+  }
+
+  /**
+   * The resolv.conf for steps: the host's, unless it points at a local stub resolver
+   * (systemd-resolved's 127.0.0.53), which a step's network may not reach; then the upstream
+   * list systemd-resolved keeps, as BuildKit does.
+   */
+  byte[] resolvConf() throws IOException {
+    Path host = Path.of("/etc/resolv.conf");
+    byte[] content = Files.exists(host) ? Files.readAllBytes(host) : new byte[0];
+    String text = new String(content, StandardCharsets.UTF_8);
+    if (text.contains("nameserver 127.0.0.53")) {
+      Path upstream = Path.of("/run/systemd/resolve/resolv.conf");
+      if (Files.isReadable(upstream)) {
+        return Files.readAllBytes(upstream);
+      }
+    }
+    return content;
+  }
+
+  /** Removes stale run directories and unused extracted layers. */
+  private WorkerProtocol.Message prune(WorkerProtocol.PruneRequest p) {
+    int runDirs = 0;
+    int layerCount = 0;
+    long bytes = 0;
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(tmp)) {
+      for (Path d : ds) {
+        String name = d.getFileName().toString();
+        String owner = null;
+        if (name.startsWith("run-") && name.indexOf('-', 4) > 0) {
+          owner = name.substring(4, name.indexOf('-', 4));
+        } else if (name.startsWith("probe-")) {
+          owner = name.substring(6);
+        }
+        if (owner == null || owner.equals(Long.toString(pid)) || workerAlive(owner)) {
+          continue;
+        }
+        bytes += Trees.size(d);
+        Trees.delete(d);
+        runDirs++;
+      }
+    } catch (IOException e) {
+      return new WorkerProtocol.Failed(p.id(), -1, "cannot prune " + tmp + ": " + e.getMessage(), List.of());
+    }
+    Set<String> keep = new HashSet<>();
+    for (String d : p.keepDiffIds()) {
+      keep.add(d.substring(d.indexOf(':') + 1));
+    }
+    long now = System.currentTimeMillis();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(layers.root())) {
+      for (Path d : ds) {
+        String name = d.getFileName().toString();
+        try {
+          if (name.startsWith(".tmp-")) {
+            if (now - Files.getLastModifiedTime(d).toMillis() > p.graceMillis()) {
+              bytes += Trees.size(d);
+              Trees.delete(d);
+            }
+            continue;
+          }
+          if (name.endsWith(".used") || keep.contains(name) || !Files.isDirectory(d)) {
+            continue;
+          }
+          Path used = layers.root().resolve(name + ".used");
+          long last = Files.exists(used) ? Files.getLastModifiedTime(used).toMillis() : 0;
+          if (now - last <= p.graceMillis()) {
+            continue;
+          }
+          bytes += Trees.size(d);
+          Trees.delete(d);
+          Files.deleteIfExists(used);
+          layerCount++;
+        } catch (IOException e) {
+          log("cannot prune " + d + ": " + e.getMessage());
+        }
+      }
+    } catch (IOException e) {
+      return new WorkerProtocol.Failed(p.id(), -1, "cannot prune " + layers.root() + ": " + e.getMessage(), List.of());
+    }
+    return new WorkerProtocol.Pruned(p.id(), runDirs, layerCount, bytes);
+  }
+
+  /** Whether the worker of that pid still holds its lock. */
+  private boolean workerAlive(String pidText) {
+    Path lockFile = tmp.resolve("worker-" + pidText + ".lock");
+    if (!Files.exists(lockFile)) {
+      return false;
+    }
+    try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
+      FileLock l = ch.tryLock();
+      if (l == null) {
+        return true;
+      }
+      l.release();
+      Files.deleteIfExists(lockFile);
+      return false;
+    } catch (OverlappingFileLockException e) {
+      return true;
+    } catch (IOException e) {
+      return true;
+    }
+  }
+}

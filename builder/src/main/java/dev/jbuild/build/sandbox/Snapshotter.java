@@ -1,0 +1,68 @@
+package dev.jbuild.build.sandbox;
+
+import dev.jbuild.layer.LayerBlob;
+import dev.jbuild.layer.LayerWriter;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * How the worker makes a step's root filesystem and turns the step's changes into a layer:
+ * the seam between the RUN machinery and the snapshotting strategy (overlayfs, or a copy of
+ * the root filesystem diffed by walking). The worker calls, per step: {@link #prepare}, then
+ * sets up {@code /dev}, the generated {@code /etc} files and the {@code --mount}s inside
+ * {@link RootFs#root()}, runs the process, undoes those mounts and removes the mount points it
+ * created, then calls {@link RootFs#writeLayer} and finally {@link RootFs#close}.
+ *
+ * <p>Every implementation must give the same layer bytes for the same step.
+ */
+interface Snapshotter {
+
+  /** The name {@code --snapshotter} selects it by. */
+  String name();
+
+  /**
+   * Makes a writable root filesystem holding the layers (bottom first) in {@code runDir}, an
+   * empty directory owned by this step (deleted by the worker after {@link RootFs#close}).
+   */
+  RootFs prepare(List<WorkerProtocol.LayerRef> layers, Path runDir) throws IOException;
+
+  /** A prepared root filesystem. */
+  interface RootFs extends Closeable {
+
+    /** The directory the process sees as {@code /}. */
+    Path root();
+
+    /**
+     * Writes the layer of everything the step changed below {@link #root()} to {@code out}
+     * (not closed). Called once, after the process ended and every mount below the root was
+     * undone.
+     */
+    LayerBlob writeLayer(LayerWriter writer, OutputStream out) throws IOException;
+
+    /** Undoes {@link Snapshotter#prepare}: unmounts and deletes what it made; idempotent. */
+    @Override
+    void close() throws IOException;
+  }
+
+  /**
+   * The snapshotter of a name. (The copy snapshotter registers here when it lands.)
+   *
+   * @throws IllegalArgumentException for an unknown name
+   */
+  static Snapshotter named(String name, LayerDirs layers) {
+    switch (name) {
+      case "overlay":
+        return new OverlaySnapshotter(layers);
+      default:
+        throw new IllegalArgumentException("unknown snapshotter \"" + name + "\"");
+    }
+  }
+
+  /** Whether {@link #named} knows this name. */
+  static boolean exists(String name) {
+    return name.equals("overlay");
+  }
+}

@@ -1,0 +1,383 @@
+package dev.jbuild.build.sandbox;
+
+import dev.jbuild.dockerfile.ir.RunMount;
+import dev.jbuild.layer.Compression;
+import dev.jbuild.layer.LayerBlob;
+import dev.jbuild.layer.LayerWriter;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One RUN step inside the worker, on its own thread: root filesystem (through the {@link
+ * Snapshotter}), {@code /dev}, generated {@code /etc} files, the {@link RunPreparation} hook,
+ * then the process through util-linux ({@code setpriv --pdeathsig KILL unshare --pid --fork
+ * --kill-child --ipc --mount-proc --root --wd --setuid --setgid}), which needs nothing inside
+ * the image. The thread itself first moves into new UTS (hostname) and, for {@code
+ * --network=none}, network namespaces (loopback up), which the process inherits; it lives
+ * until the process ends, so that the parent-death signal fires only when the worker dies.
+ */
+final class StepRun {
+  static final String HOSTNAME = "buildkitsandbox";
+  private static final String DEFAULT_PATH =
+      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  private static final int TAIL = 10;
+  private static final int MAX_LINE = 64 * 1024;
+  private static final List<String> DEVICES = List.of("null", "zero", "full", "random",
+      "urandom", "tty");
+
+  private final SandboxWorker worker;
+  private final long id;
+  private final WorkerProtocol.StepSpec spec;
+  private final Deque<String> tail = new ArrayDeque<>();
+  private volatile Process process;
+  private volatile boolean cancelled;
+
+  StepRun(SandboxWorker worker, long id, WorkerProtocol.StepSpec spec) {
+    this.worker = worker;
+    this.id = id;
+    this.spec = spec;
+  }
+
+  /** Kills the step's processes (the whole PID namespace dies with its first process). */
+  void cancel() {
+    cancelled = true;
+    Process p = process;
+    if (p != null) {
+      p.destroyForcibly();
+    }
+  }
+
+  /** Runs the step and answers the build; never throws. */
+  void run() {
+    WorkerProtocol.Message answer;
+    try {
+      answer = execute();
+    } catch (IOException | RuntimeException e) {
+      answer = new WorkerProtocol.Failed(id, -1, message(e), List.copyOf(tail));
+    }
+    worker.send(answer);
+  }
+
+  private static String message(Throwable e) {
+    String m = e.getMessage();
+    return m == null || m.isBlank() ? e.toString() : m;
+  }
+
+  private WorkerProtocol.Message execute() throws IOException {
+    List<RunMount> mounts = new ArrayList<>();
+    for (String m : spec.mounts()) {
+      mounts.add(RunMount.parse(m));
+    }
+    RunPreparation preparation = RunPreparation.find();
+    if (!mounts.isEmpty() && preparation == null) {
+      throw new IOException("RUN --mount is not available yet in this version of jbuild");
+    }
+    Path runDir = worker.newRunDir(id);
+    Snapshotter.RootFs fs = null;
+    RunContext context = null;
+    try {
+      fs = worker.snapshotter().prepare(spec.layers(), runDir);
+      Path root = fs.root();
+      ExecUser user = ExecUser.resolve(spec.user(), root);
+      if (worker.mappedIds() == 1 && (user.uid() != 0 || user.gid() != 0)) {
+        throw new IOException(
+            "USER " + spec.user() + " needs uid " + user.uid() + " and gid " + user.gid()
+                + ", but only root is mapped in this user namespace: add a range for your user"
+                + " to /etc/subuid and /etc/subgid (e.g. 'sudo usermod --add-subuids"
+                + " 100000-165535 --add-subgids 100000-165535 "
+                + System.getProperty("user.name") + "')");
+      }
+      Path scratch = Files.createDirectory(runDir.resolve("s"));
+      List<ResolvedMount> resolved;
+      try (java.io.DataInputStream d = new java.io.DataInputStream(
+          new java.io.ByteArrayInputStream(spec.resolvedMounts()))) {
+        resolved = ResolvedMount.readAll(d);
+      }
+      context = new RunContext(root, scratch, spec, mounts, resolved, user, worker.layers());
+      setUpDev(context, runDir);
+      setUpEtc(context, runDir);
+      workdir(root, user);
+      if (!mounts.isEmpty()) {
+        preparation.prepare(context);
+      }
+      int exit = runProcess(root, user);
+      IOException undo = context.undoAll();
+      context.removeStubs();
+      if (exit != 0) {
+        if (cancelled) {
+          return new WorkerProtocol.Failed(id, -1, "cancelled", List.copyOf(tail));
+        }
+        return new WorkerProtocol.Failed(id, exit, "", List.copyOf(tail));
+      }
+      if (undo != null) {
+        throw undo;
+      }
+      long start = System.nanoTime();
+      LayerBlob blob;
+      try (ChunkStream out = new ChunkStream()) {
+        blob = fs.writeLayer(writer(), out);
+      }
+      long millis = (System.nanoTime() - start) / 1_000_000;
+      return new WorkerProtocol.Done(id, blob.diffId().toString(), blob.digest().toString(),
+          blob.size(), blob.mediaType(), millis);
+    } finally {
+      if (context != null) {
+        context.undoAll();
+      }
+      if (fs != null) {
+        try {
+          fs.close();
+        } catch (IOException e) {
+          worker.log("cannot unmount the root filesystem of step " + id + ": " + e.getMessage());
+        }
+      }
+      try {
+        Trees.delete(runDir);
+      } catch (IOException e) {
+        worker.log("cannot delete " + runDir + ": " + e.getMessage());
+      }
+    }
+  }
+
+  private LayerWriter writer() {
+    LayerWriter.Options o =
+        new LayerWriter.Options(
+            Compression.valueOf(spec.compression()), spec.level(),
+            spec.epochSeconds() == Long.MIN_VALUE ? null : Instant.ofEpochSecond(spec.epochSeconds()));
+    return new LayerWriter(o);
+  }
+
+  /**
+   * {@code /dev}: a tmpfs with the usual device nodes bind-mounted from the host, the standard
+   * symlinks, {@code /dev/shm} and the here-documents in {@code /dev/pipes}.
+   */
+  private void setUpDev(RunContext context, Path runDir) throws IOException {
+    Path dev = context.mountPoint("/dev", true);
+    Kernel.mount("tmpfs", dev, "tmpfs", Kernel.MS_NOSUID, "mode=755,size=65536k");
+    context.onUndo(() -> Kernel.umount(dev, Kernel.MNT_DETACH));
+    for (String name : DEVICES) {
+      Path node = Files.createFile(dev.resolve(name));
+      Kernel.bind(Path.of("/dev", name), node, false);
+    }
+    Files.createSymbolicLink(dev.resolve("fd"), Path.of("/proc/self/fd"));
+    Files.createSymbolicLink(dev.resolve("stdin"), Path.of("/proc/self/fd/0"));
+    Files.createSymbolicLink(dev.resolve("stdout"), Path.of("/proc/self/fd/1"));
+    Files.createSymbolicLink(dev.resolve("stderr"), Path.of("/proc/self/fd/2"));
+    Files.createSymbolicLink(dev.resolve("ptmx"), Path.of("pts/ptmx"));
+    Path shm = Files.createDirectory(dev.resolve("shm"));
+    Kernel.mount("shm", shm, "tmpfs", Kernel.MS_NOSUID | Kernel.MS_NODEV | Kernel.MS_NOEXEC,
+        "mode=1777,size=65536k");
+    if (!spec.pipes().isEmpty()) {
+      Path pipes = Files.createDirectory(dev.resolve("pipes"));
+      for (WorkerProtocol.Pipe p : spec.pipes()) {
+        Path f = pipes.resolve(p.name());
+        if (!f.getParent().equals(pipes)) {
+          throw new IOException("bad here-document name \"" + p.name() + "\"");
+        }
+        Files.write(f, p.content());
+        Files.setPosixFilePermissions(f, permissions(p.mode()));
+      }
+      Kernel.bind(pipes, pipes, true);
+    }
+    context.mountPoint("/proc", true);
+  }
+
+  private static java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions(int mode) {
+    StringBuilder sb = new StringBuilder();
+    String rwx = "rwxrwxrwx";
+    for (int i = 0; i < 9; i++) {
+      sb.append((mode & (0400 >> i)) != 0 ? rwx.charAt(i) : '-');
+    }
+    return PosixFilePermissions.fromString(sb.toString());
+  }
+
+  /** {@code /etc/hosts}, {@code /etc/resolv.conf} and {@code /etc/hostname}, read-only. */
+  private void setUpEtc(RunContext context, Path runDir) throws IOException {
+    Path etc = Files.createDirectory(runDir.resolve("etc"));
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    files.put("hosts", ("127.0.0.1\tlocalhost " + HOSTNAME + "\n"
+        + "::1\tlocalhost ip6-localhost ip6-loopback\n").getBytes(StandardCharsets.UTF_8));
+    files.put("resolv.conf", worker.resolvConf());
+    files.put("hostname", (HOSTNAME + "\n").getBytes(StandardCharsets.UTF_8));
+    for (Map.Entry<String, byte[]> f : files.entrySet()) {
+      Path source = etc.resolve(f.getKey());
+      Files.write(source, f.getValue());
+      Files.setPosixFilePermissions(source, PosixFilePermissions.fromString("rw-r--r--"));
+      Path target = context.mountPoint("/etc/" + f.getKey(), false);
+      if (!Files.isRegularFile(target)) {
+        continue; // the image has a directory or a dangling link there: leave it as it is
+      }
+      context.bind(source, target, true);
+    }
+  }
+
+  /** Creates the WORKDIR when missing (owned by the user, as BuildKit does); part of the layer. */
+  private void workdir(Path root, ExecUser user) throws IOException {
+    Path wd = InRoot.resolve(root, spec.workdir(), true);
+    if (Files.isDirectory(wd)) {
+      return;
+    }
+    List<Path> missing = new ArrayList<>();
+    for (Path p = wd; !p.equals(root) && !Files.exists(p, LinkOption.NOFOLLOW_LINKS);
+        p = p.getParent()) {
+      missing.add(0, p);
+    }
+    for (Path p : missing) {
+      Files.createDirectory(p);
+      Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+      Files.setAttribute(p, "unix:uid", (int) user.uid(), LinkOption.NOFOLLOW_LINKS);
+      Files.setAttribute(p, "unix:gid", (int) user.gid(), LinkOption.NOFOLLOW_LINKS);
+    }
+  }
+
+  /** Starts the process, streams its output, and returns its exit code. */
+  private int runProcess(Path root, ExecUser user) throws IOException {
+    Kernel.unshareThread(
+        Kernel.CLONE_NEWUTS | ("none".equals(spec.network()) ? Kernel.CLONE_NEWNET : 0));
+    Kernel.sethostname(HOSTNAME);
+    if ("none".equals(spec.network())) {
+      Kernel.loopbackUp();
+    }
+    List<String> cmd = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "--",
+        "unshare", "--pid", "--fork", "--kill-child", "--ipc", "--mount-proc",
+        "--root=" + root, "--wd=" + spec.workdir()));
+    if (user.uid() != 0 || user.gid() != 0) {
+      cmd.addAll(List.of("--setgid", Long.toString(user.gid()), "--setuid",
+          Long.toString(user.uid())));
+    }
+    cmd.add("--");
+    cmd.addAll(spec.args());
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.redirectErrorStream(true);
+    pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    Map<String, String> env = pb.environment();
+    env.clear();
+    boolean path = false;
+    boolean home = false;
+    for (String kv : spec.env()) {
+      int eq = kv.indexOf('=');
+      if (eq <= 0) {
+        continue;
+      }
+      env.put(kv.substring(0, eq), kv.substring(eq + 1));
+      path |= kv.startsWith("PATH=");
+      home |= kv.startsWith("HOME=");
+    }
+    if (!path) {
+      env.put("PATH", DEFAULT_PATH.substring(5));
+    }
+    if (!home) {
+      env.put("HOME", user.home()); // what runc does when the image sets none
+    }
+    if (cancelled) {
+      return -1;
+    }
+    Process p = pb.start();
+    process = p;
+    if (cancelled) {
+      p.destroyForcibly();
+    }
+    try (InputStream in = p.getInputStream()) {
+      pump(in);
+    }
+    try {
+      return p.waitFor();
+    } catch (InterruptedException e) {
+      p.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted");
+    }
+  }
+
+  /** Reads the output, line by line, to the build and into the tail. */
+  private void pump(InputStream in) throws IOException {
+    byte[] buf = new byte[8192];
+    java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+    int n;
+    while ((n = in.read(buf)) > 0) {
+      for (int i = 0; i < n; i++) {
+        byte b = buf[i];
+        if (b == '\n' || line.size() >= MAX_LINE) {
+          emit(line);
+          if (b == '\n') {
+            continue;
+          }
+        }
+        line.write(b);
+      }
+    }
+    if (line.size() > 0) {
+      emit(line);
+    }
+  }
+
+  private void emit(java.io.ByteArrayOutputStream line) {
+    String s = line.toString(StandardCharsets.UTF_8);
+    line.reset();
+    if (s.endsWith("\r")) {
+      s = s.substring(0, s.length() - 1);
+    }
+    synchronized (tail) {
+      if (tail.size() == TAIL) {
+        tail.removeFirst();
+      }
+      tail.addLast(s);
+    }
+    worker.send(new WorkerProtocol.Output(id, s));
+  }
+
+  /** The layer blob as {@link WorkerProtocol.Data} frames of up to 256 KiB. */
+  private final class ChunkStream extends OutputStream {
+    private final byte[] buf = new byte[256 * 1024];
+    private int n;
+
+    @Override
+    public void write(int b) {
+      if (n == buf.length) {
+        flush();
+      }
+      buf[n++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      while (len > 0) {
+        if (n == buf.length) {
+          flush();
+        }
+        int k = Math.min(len, buf.length - n);
+        System.arraycopy(b, off, buf, n, k);
+        n += k;
+        off += k;
+        len -= k;
+      }
+    }
+
+    @Override
+    public void flush() {
+      if (n > 0) {
+        worker.send(new WorkerProtocol.Data(id, java.util.Arrays.copyOf(buf, n)));
+        n = 0;
+      }
+    }
+
+    @Override
+    public void close() {
+      flush();
+    }
+  }
+}

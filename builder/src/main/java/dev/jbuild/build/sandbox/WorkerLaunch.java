@@ -1,0 +1,230 @@
+package dev.jbuild.build.sandbox;
+
+import dev.jbuild.build.JbuildException;
+import java.io.File;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.CodeSource;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * How to start the sandbox worker on this machine, decided before it starts: as root, {@code
+ * unshare --mount --propagation private}; otherwise {@code unshare --user --map-root-user
+ * --map-auto --mount}, after checking what a rootless sandbox needs (user namespaces enabled
+ * and not restricted by AppArmor, util-linux and newuidmap installed, a subordinate id range)
+ * and explaining in one message what is missing and how to fix it. The worker runs the
+ * {@code java} of this process with the class path this class was loaded from, so that the
+ * CLI and the Maven plugin start it the same way.
+ *
+ * @param command the worker's command line, without its arguments
+ * @param rootless whether the worker runs in a user namespace of its own
+ */
+record WorkerLaunch(List<String> command, boolean rootless) {
+
+  WorkerLaunch {
+    command = List.copyOf(command);
+  }
+
+  /** Decides how to start the worker; warnings (one-id mapping) go to {@code warn}. */
+  static WorkerLaunch decide(Consumer<String> warn) {
+    List<String> java = javaCommand();
+    List<String> missing = new ArrayList<>();
+    for (String tool : List.of("unshare", "setpriv", "setsid")) {
+      if (which(tool).isEmpty()) {
+        missing.add(tool);
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw new JbuildException(
+          "RUN needs " + String.join(", ", missing) + " from util-linux, which is not on the"
+              + " PATH: install util-linux (Debian/Ubuntu: 'sudo apt-get install util-linux')");
+    }
+    List<String> cmd = new ArrayList<>();
+    cmd.add("setsid"); // out of the terminal's process group: Ctrl-C reaches the build only
+    if (Kernel.geteuid() == 0) {
+      cmd.addAll(List.of("unshare", "--mount", "--propagation", "private", "--"));
+      cmd.addAll(java);
+      return new WorkerLaunch(cmd, false);
+    }
+    List<String> problems = new ArrayList<>();
+    String maxUserNs = sysctl("/proc/sys/user/max_user_namespaces");
+    if ("0".equals(maxUserNs)) {
+      problems.add("user namespaces are disabled (user.max_user_namespaces = 0): run"
+          + " 'sudo sysctl -w user.max_user_namespaces=28633' and add the setting to"
+          + " /etc/sysctl.d/ to keep it");
+    }
+    if ("0".equals(sysctl("/proc/sys/kernel/unprivileged_userns_clone"))) {
+      problems.add("unprivileged user namespaces are disabled"
+          + " (kernel.unprivileged_userns_clone = 0): run 'sudo sysctl -w"
+          + " kernel.unprivileged_userns_clone=1' and add it to /etc/sysctl.d/");
+    }
+    if ("1".equals(sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns"))) {
+      problems.add("AppArmor restricts unprivileged user namespaces"
+          + " (kernel.apparmor_restrict_unprivileged_userns = 1, Ubuntu 23.10 and later): run"
+          + " 'sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0' (and add it to"
+          + " /etc/sysctl.d/), or give java an AppArmor profile with 'userns,'");
+    }
+    String user = System.getProperty("user.name");
+    long uid = uid();
+    boolean subids = hasRange(Path.of("/etc/subuid"), user, uid)
+        && hasRange(Path.of("/etc/subgid"), user, uid);
+    if (subids) {
+      for (String tool : List.of("newuidmap", "newgidmap")) {
+        if (which(tool).isEmpty()) {
+          problems.add(tool + " is not installed: install the uidmap package ('sudo apt-get"
+              + " install uidmap')");
+        }
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new JbuildException(
+          "RUN cannot run rootless on this machine:\n  - " + String.join("\n  - ", problems)
+              + "\n(or run jbuild as root, e.g. in a CI container)");
+    }
+    cmd.addAll(List.of("unshare", "--user", "--map-root-user"));
+    if (subids) {
+      int[] v = utilLinuxVersion();
+      if (v[0] < 2 || (v[0] == 2 && v[1] < 38)) {
+        throw new JbuildException(
+            "RUN needs util-linux 2.38 or later for 'unshare --map-auto' (this machine has "
+                + v[0] + "." + v[1] + "): upgrade util-linux, or run jbuild as root");
+      }
+      cmd.add("--map-auto");
+    } else {
+      warn.accept(
+          "no subordinate id range for user " + user + " in /etc/subuid and /etc/subgid: RUN"
+              + " steps can only use root (uid 0) and files owned by other users cannot be"
+              + " extracted; add a range with 'sudo usermod --add-subuids 100000-165535"
+              + " --add-subgids 100000-165535 " + user + "'");
+    }
+    cmd.addAll(List.of("--mount", "--"));
+    cmd.addAll(java);
+    return new WorkerLaunch(cmd, true);
+  }
+
+  /** {@code java -cp … SandboxWorker}: this JVM's binary and the jars of jbuild's classes. */
+  static List<String> javaCommand() {
+    String javaBin =
+        ProcessHandle.current().info().command()
+            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    List<String> cmd = new ArrayList<>();
+    cmd.add(javaBin);
+    cmd.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
+        "-XX:-UsePerfData", "-Djava.awt.headless=true"));
+    cmd.addAll(List.of("-cp", classPath()));
+    cmd.add(SandboxWorker.class.getName());
+    return cmd;
+  }
+
+  /**
+   * The class path for the worker: this JVM's when it holds jbuild's classes (the CLI, tests),
+   * otherwise (a Maven plugin's class realm) the jars the needed classes came from.
+   */
+  static String classPath() {
+    Set<String> entries = new LinkedHashSet<>();
+    for (Class<?> c : List.of(SandboxWorker.class, dev.jbuild.dockerfile.ir.RunMount.class,
+        dev.jbuild.layer.LayerWriter.class, dev.jbuild.oci.Digest.class,
+        com.sun.jna.Native.class, org.apache.commons.compress.archivers.tar.TarArchiveEntry.class,
+        com.github.luben.zstd.ZstdOutputStream.class,
+        com.fasterxml.jackson.databind.ObjectMapper.class,
+        com.fasterxml.jackson.core.JsonFactory.class,
+        com.fasterxml.jackson.annotation.JsonProperty.class)) {
+      location(c).ifPresent(entries::add);
+    }
+    String own = System.getProperty("java.class.path", "");
+    Set<String> jvm = new LinkedHashSet<>(List.of(own.split(File.pathSeparator)));
+    if (jvm.containsAll(entries)) {
+      return own;
+    }
+    return String.join(File.pathSeparator, entries);
+  }
+
+  private static Optional<String> location(Class<?> c) {
+    CodeSource cs = c.getProtectionDomain().getCodeSource();
+    if (cs == null || cs.getLocation() == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Path.of(cs.getLocation().toURI()).toString());
+    } catch (URISyntaxException | IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+
+  static Optional<Path> which(String tool) {
+    String path = System.getenv("PATH");
+    if (path == null || path.isEmpty()) {
+      path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    }
+    for (String dir : path.split(File.pathSeparator)) {
+      if (dir.isEmpty()) {
+        continue;
+      }
+      Path p = Path.of(dir, tool);
+      if (Files.isExecutable(p) && !Files.isDirectory(p)) {
+        return Optional.of(p);
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static String sysctl(String file) {
+    try {
+      return Files.readString(Path.of(file), StandardCharsets.US_ASCII).trim();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private static long uid() {
+    try {
+      return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).longValue();
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** Whether {@code file} (subuid/subgid) has a range for the user, by name or uid. */
+  static boolean hasRange(Path file, String user, long uid) {
+    try {
+      for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        String[] f = line.trim().split(":");
+        if (f.length == 3 && (f[0].equals(user) || f[0].equals(Long.toString(uid)))
+            && !f[2].trim().equals("0")) {
+          return true;
+        }
+      }
+    } catch (IOException e) {
+      return false;
+    }
+    return false;
+  }
+
+  /** util-linux's version from {@code unshare --version}, {0, 0} when unknown. */
+  static int[] utilLinuxVersion() {
+    try {
+      Process p = new ProcessBuilder("unshare", "--version").redirectErrorStream(true).start();
+      String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      p.waitFor();
+      Matcher m = Pattern.compile("(\\d+)\\.(\\d+)").matcher(text);
+      if (m.find()) {
+        return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
+      }
+    } catch (IOException e) {
+      return new int[] {0, 0};
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return new int[] {0, 0};
+  }
+}

@@ -1,0 +1,186 @@
+package dev.jbuild.build.sandbox;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.OutputStream;
+import java.io.Serializable;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The private protocol between a build and its sandbox worker over the worker's stdin and
+ * stdout: length-prefixed frames, each one serialized message. Both ends are the same jar, so
+ * Java serialization of these records is the whole format; several steps share the pipe,
+ * told apart by their request id.
+ */
+final class WorkerProtocol {
+  private static final int MAX_FRAME = 64 << 20;
+
+  private WorkerProtocol() {}
+
+  /** Anything sent either way. */
+  interface Message extends Serializable {}
+
+  // ---- build → worker ----
+
+  /**
+   * Run one step.
+   *
+   * @param id the request id, unique per worker
+   * @param step what to run
+   */
+  record RunRequest(long id, StepSpec step) implements Message {}
+
+  /** Kill the step's processes; the worker answers with {@link Failed}. */
+  record Cancel(long id) implements Message {}
+
+  /**
+   * Remove leftovers of killed builds: run directories no live worker holds, and extracted
+   * layers whose diffID is not in {@code keepDiffIds} and that were not used for {@code
+   * graceMillis}.
+   */
+  record PruneRequest(long id, List<String> keepDiffIds, long graceMillis) implements Message {
+    PruneRequest {
+      keepDiffIds = List.copyOf(keepDiffIds);
+    }
+  }
+
+  /**
+   * One step as the worker needs it: plain values only (mounts as their spec text, parsed
+   * again in the worker).
+   *
+   * @param args argument vector
+   * @param env environment, {@code KEY=VALUE}
+   * @param user USER (empty: root)
+   * @param workdir absolute working directory
+   * @param layers the stage's layers, bottom first
+   * @param mounts {@code --mount} specs, expanded
+   * @param network {@code default}, {@code none} or {@code host}
+   * @param pipes here-documents for {@code /dev/pipes/}
+   * @param compression layer compression name ({@code gzip}, {@code zstd}, {@code none})
+   * @param level compression level
+   * @param epochSeconds SOURCE_DATE_EPOCH, or {@code Long.MIN_VALUE} when unset
+   * @param resolvedMounts the engine's {@link ResolvedMount}s ({@link ResolvedMount#writeAll})
+   * @param extra values a {@link RunPreparation} added in the build's process
+   */
+  record StepSpec(
+      List<String> args,
+      List<String> env,
+      String user,
+      String workdir,
+      List<LayerRef> layers,
+      List<String> mounts,
+      String network,
+      List<Pipe> pipes,
+      String compression,
+      int level,
+      long epochSeconds,
+      byte[] resolvedMounts,
+      Map<String, byte[]> extra)
+      implements Serializable {
+    StepSpec {
+      args = List.copyOf(args);
+      env = List.copyOf(env);
+      Objects.requireNonNull(user, "user");
+      Objects.requireNonNull(workdir, "workdir");
+      layers = List.copyOf(layers);
+      mounts = List.copyOf(mounts);
+      pipes = List.copyOf(pipes);
+      extra = Map.copyOf(extra);
+    }
+  }
+
+  /** A layer blob (its path in the blob store) and its diffID ({@code sha256:…}). */
+  record LayerRef(String blob, String diffId) implements Serializable {}
+
+  /** A here-document file. */
+  record Pipe(String name, byte[] content, int mode) implements Serializable {}
+
+  // ---- worker → build ----
+
+  /**
+   * The worker is up.
+   *
+   * @param overlay whether overlayfs can be mounted here
+   * @param overlayProblem why not, when it cannot
+   * @param mappedIds how many uids the worker's user namespace maps (0: not in one)
+   */
+  record Ready(boolean overlay, String overlayProblem, long mappedIds) implements Message {}
+
+  /** One line of a step's output. */
+  record Output(long id, String line) implements Message {}
+
+  /** A chunk of the step's layer blob. */
+  record Data(long id, byte[] bytes) implements Message {}
+
+  /**
+   * The step succeeded; its layer was sent as {@link Data}.
+   *
+   * @param snapshotMillis how long writing the layer took
+   */
+  record Done(long id, String diffId, String digest, long size, String mediaType,
+      long snapshotMillis) implements Message {}
+
+  /**
+   * The step failed.
+   *
+   * @param exitCode the process's exit code, or -1 when it did not run or was killed
+   * @param message what went wrong (for exit codes: empty; the build writes the message)
+   * @param tail the last lines of the process's output
+   */
+  record Failed(long id, int exitCode, String message, List<String> tail) implements Message {
+    Failed {
+      tail = List.copyOf(tail);
+    }
+  }
+
+  /** A prune finished. */
+  record Pruned(long id, int runDirs, int layers, long bytes) implements Message {}
+
+  // ---- framing ----
+
+  /** Writes one frame; callers serialize access. */
+  static void write(DataOutputStream out, Message m) throws IOException {
+    java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream(256);
+    try (ObjectOutputStream oos = new ObjectOutputStream(buf)) {
+      oos.writeObject(m);
+    }
+    out.writeInt(buf.size());
+    buf.writeTo(out);
+    out.flush();
+  }
+
+  /** Reads one frame, or null at the end of the stream. */
+  static Message read(DataInputStream in) throws IOException {
+    int size;
+    try {
+      size = in.readInt();
+    } catch (EOFException e) {
+      return null;
+    }
+    if (size < 0 || size > MAX_FRAME) {
+      throw new IOException("bad sandbox worker frame of " + size + " bytes");
+    }
+    byte[] b = new byte[size];
+    in.readFully(b);
+    try (ObjectInputStream ois = new ObjectInputStream(new java.io.ByteArrayInputStream(b))) {
+      return (Message) ois.readObject();
+    } catch (ClassNotFoundException | ClassCastException e) {
+      throw new IOException("bad sandbox worker frame: " + e, e);
+    }
+  }
+
+  static DataOutputStream output(OutputStream out) {
+    return new DataOutputStream(new java.io.BufferedOutputStream(out, 1 << 16));
+  }
+
+  static DataInputStream input(InputStream in) {
+    return new DataInputStream(new java.io.BufferedInputStream(in, 1 << 16));
+  }
+}
