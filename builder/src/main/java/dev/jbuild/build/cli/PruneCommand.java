@@ -1,15 +1,21 @@
 package dev.jbuild.build.cli;
 
+import dev.jbuild.build.JbuildException;
+import dev.jbuild.build.event.BuildListener;
+import dev.jbuild.build.sandbox.NamespaceSandbox;
 import dev.jbuild.cache.BuildCache;
 import dev.jbuild.cache.GcReport;
 import dev.jbuild.cache.ImageStore;
 import java.time.Duration;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code jbuild prune}: deletes blobs that neither an image name nor the build cache refers to;
- * with {@code --all} the build cache is emptied first, so only tagged images survive.
+ * with {@code --all} the build cache is emptied first, so only tagged images survive. Then the
+ * sandbox's leftovers: run directories of killed builds, and extracted layers whose blob is
+ * gone and that no build used within the hour (with {@code --all}: every extracted layer).
  */
 @Command(
     name = "prune",
@@ -36,6 +42,15 @@ final class PruneCommand extends ImageCommand {
         "Deleted " + report.removedBlobs() + " blobs, freed "
             + ProgressRenderer.bytes(report.freedBytes()) + " (kept " + report.keptReferenced()
             + " in use, " + report.keptRecent() + " recent)");
+    // extracted layers and run directories of killed builds belong to ids of the sandbox's user
+    // namespace: the sandbox worker removes them
+    try (NamespaceSandbox sandbox = new NamespaceSandbox(root(), BuildListener.NONE)) {
+      String summary =
+          sandbox.prune(List.of(), all ? Duration.ZERO : ImageStore.DEFAULT_GRACE);
+      out().println("Sandbox: " + summary);
+    } catch (JbuildException e) {
+      err().println("warning: cannot remove the sandbox's leftovers: " + e.getMessage());
+    }
     return Main.OK;
   }
 }

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The Linux system calls the sandbox worker makes through JNA: mount and umount2, per-thread
@@ -67,6 +69,11 @@ final class Kernel {
     static native int chdir(byte[] path) throws LastErrorException;
 
     static native int geteuid();
+
+    static native long lgetxattr(byte[] path, byte[] name, byte[] value, long size)
+        throws LastErrorException;
+
+    static native long llistxattr(byte[] path, byte[] list, long size) throws LastErrorException;
   }
 
   private Kernel() {}
@@ -110,6 +117,54 @@ final class Kernel {
 
   static int geteuid() {
     return LibC.geteuid();
+  }
+
+  /**
+   * The extended attributes of a file itself (not a symlink's target), by name; empty when the
+   * filesystem has none.
+   */
+  static Map<String, byte[]> xattrs(Path path) throws KernelException {
+    byte[] p = cpath(path);
+    byte[] list;
+    try {
+      long size = LibC.llistxattr(p, null, 0);
+      if (size <= 0) {
+        return Map.of();
+      }
+      list = new byte[(int) size];
+      list = Arrays.copyOf(list, (int) LibC.llistxattr(p, list, list.length));
+    } catch (LastErrorException e) {
+      if (e.getErrorCode() == 95) { // ENOTSUP
+        return Map.of();
+      }
+      throw new KernelException("llistxattr " + path, e.getErrorCode());
+    }
+    Map<String, byte[]> out = new TreeMap<>();
+    int start = 0;
+    for (int i = 0; i < list.length; i++) {
+      if (list[i] != 0) {
+        continue;
+      }
+      if (i > start) {
+        String name = new String(list, start, i - start, StandardCharsets.UTF_8);
+        try {
+          byte[] n = cstr(name);
+          long size = LibC.lgetxattr(p, n, null, 0);
+          byte[] v = new byte[(int) size];
+          if (size > 0) {
+            v = Arrays.copyOf(v, (int) LibC.lgetxattr(p, n, v, v.length));
+          }
+          out.put(name, v);
+        } catch (LastErrorException e) {
+          if (e.getErrorCode() != 61 && e.getErrorCode() != EPERM && e.getErrorCode() != EACCES) {
+            throw new KernelException("lgetxattr " + name + " " + path, e.getErrorCode());
+          }
+          // ENODATA: removed meanwhile; EPERM/EACCES: trusted.* invisible here
+        }
+      }
+      start = i + 1;
+    }
+    return out;
   }
 
   /** mount(2). */

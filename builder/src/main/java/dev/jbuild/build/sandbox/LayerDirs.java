@@ -5,7 +5,6 @@ import dev.jbuild.layer.LayerApplier;
 import dev.jbuild.layer.Whiteouts;
 import dev.jbuild.oci.Digest;
 import java.io.IOException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -21,8 +20,8 @@ import java.util.concurrent.CompletionException;
  * (whiteouts as 0/0 character devices, opaque directories marked {@code user.overlay.opaque}),
  * each extracted once: into a temporary directory beside it, then renamed, so a concurrent
  * build on the same root either finds the whole directory or extracts its own and drops it.
- * Each use touches {@code <diffID hex>.used} so that {@code jbuild prune} keeps layers a build
- * is using. Lives in the worker: the files are owned by ids of its user namespace.
+ * Each use writes {@code <diffID hex>.used} (the blob's path, mtime the last use), so that
+ * {@code jbuild prune} keeps layers whose blob is still stored or that a build used recently. Lives in the worker: the files are owned by ids of its user namespace.
  */
 final class LayerDirs {
   private final Path dir;
@@ -72,7 +71,7 @@ final class LayerDirs {
 
   private Path extract(Path blob, Digest diffId, Path target) throws IOException {
     if (Files.isDirectory(target)) {
-      touch(diffId);
+      touch(diffId, blob);
       return target;
     }
     Files.createDirectories(dir);
@@ -113,21 +112,36 @@ final class LayerDirs {
       Trees.deleteQuietly(tmp);
       throw e;
     }
-    touch(diffId);
+    touch(diffId, blob);
     return target;
   }
 
-  /** Marks a layer as used now (prune keeps recently used layers). */
-  private void touch(Digest diffId) throws IOException {
+  /**
+   * Marks a layer as used now, by the blob at {@code blob}: prune keeps a layer while its blob
+   * is in the store (an image or a cache entry refers to it) or it was used recently.
+   */
+  private void touch(Digest diffId, Path blob) throws IOException {
     Path used = dir.resolve(diffId.hex() + ".used");
+    String text = blob.toAbsolutePath().toString();
     try {
-      Files.setLastModifiedTime(used, FileTime.fromMillis(System.currentTimeMillis()));
-    } catch (java.nio.file.NoSuchFileException e) {
-      try {
-        Files.createFile(used);
-      } catch (FileAlreadyExistsException ignored) {
-        // created concurrently
+      if (Files.readString(used).equals(text)) {
+        Files.setLastModifiedTime(used, FileTime.fromMillis(System.currentTimeMillis()));
+        return;
       }
+    } catch (java.nio.file.NoSuchFileException | java.nio.charset.MalformedInputException e) {
+      // first use (or a torn write): write it
+    }
+    Path tmp = dir.resolve(".tmp-" + diffId.hex().substring(0, 16) + "-" + UUID.randomUUID() + ".used");
+    Files.writeString(tmp, text);
+    Files.move(tmp, used, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** The blob a layer was last used by, from its {@code .used} marker, or null. */
+  static Path blobOf(Path usedMarker) {
+    try {
+      return Path.of(Files.readString(usedMarker).trim());
+    } catch (IOException | RuntimeException e) {
+      return null;
     }
   }
 }

@@ -60,19 +60,25 @@ final class OverlaySnapshotter implements Snapshotter {
           "the stage has " + refs.size() + " layers, more than one overlay mount can stack;"
               + " squash the base image or combine RUN and COPY steps");
     }
+    List<Path> lowerDirs = new ArrayList<>();
+    for (String l : lowers) {
+      lowerDirs.add(runDir.getParent().resolve(l));
+    }
     Kernel.mount("overlay", merged, "overlay", 0, options);
-    return new Mounted(upper, merged);
+    return new Mounted(upper, merged, lowerDirs);
   }
 
   /** One mounted overlay. */
   private static final class Mounted implements RootFs {
     private final Path upper;
     private final Path merged;
+    private final List<Path> lowers;
     private boolean mounted = true;
 
-    Mounted(Path upper, Path merged) {
+    Mounted(Path upper, Path merged, List<Path> lowers) {
       this.upper = upper;
       this.merged = merged;
+      this.lowers = lowers;
     }
 
     @Override
@@ -83,6 +89,7 @@ final class OverlaySnapshotter implements Snapshotter {
     @Override
     public LayerBlob writeLayer(LayerWriter writer, OutputStream out) throws IOException {
       unmount();
+      new CopiedUpDirs(upper, lowers).prune();
       return writer.writeDirectory(upper, true, out);
     }
 

@@ -289,7 +289,7 @@ public final class SandboxWorker {
         String name = d.getFileName().toString();
         try {
           if (name.startsWith(".tmp-")) {
-            if (now - Files.getLastModifiedTime(d).toMillis() > p.graceMillis()) {
+            if (now - Files.getLastModifiedTime(d).toMillis() >= p.graceMillis()) {
               bytes += Trees.size(d);
               Trees.delete(d);
             }
@@ -300,8 +300,12 @@ public final class SandboxWorker {
           }
           Path used = layers.root().resolve(name + ".used");
           long last = Files.exists(used) ? Files.getLastModifiedTime(used).toMillis() : 0;
-          if (now - last <= p.graceMillis()) {
+          if (now - last < p.graceMillis()) {
             continue;
+          }
+          Path blob = Files.exists(used) ? LayerDirs.blobOf(used) : null;
+          if (p.graceMillis() > 0 && blob != null && Files.isRegularFile(blob)) {
+            continue; // an image or a cache entry still holds its blob
           }
           bytes += Trees.size(d);
           Trees.delete(d);

@@ -42,8 +42,9 @@ final class WorkerProtocol {
 
   /**
    * Remove leftovers of killed builds: run directories no live worker holds, and extracted
-   * layers whose diffID is not in {@code keepDiffIds} and that were not used for {@code
-   * graceMillis}.
+   * layers whose diffID is not in {@code keepDiffIds}, that were not used for {@code
+   * graceMillis} and whose blob is gone from the store (with a grace of 0: every extracted
+   * layer not in {@code keepDiffIds}).
    */
   record PruneRequest(long id, List<String> keepDiffIds, long graceMillis) implements Message {
     PruneRequest {

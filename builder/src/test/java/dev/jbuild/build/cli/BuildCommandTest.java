@@ -86,10 +86,22 @@ class BuildCommandTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Tag("sandbox")
   void runFailsAtItsLine() throws IOException {
     Path ctx = context("FROM scratch\n\nRUN echo hi\n");
     assertThat(run("--root", root(), ctx.toString())).isEqualTo(Main.FAILED);
-    assertThat(stderr()).contains("Dockerfile:3:1: error: RUN is not available yet");
+    assertThat(stderr())
+        .contains("Dockerfile:3:1: error: process \"/bin/sh -c echo hi\" did not complete"
+            + " successfully: exit code: 127")
+        .contains("failed to execute /bin/sh");
+  }
+
+  @Test
+  void badSnapshotterIsUsage() throws IOException {
+    Path ctx = context("FROM scratch\n");
+    assertThat(run("--root", root(), "--snapshotter", "zfs", ctx.toString()))
+        .isEqualTo(Main.USAGE);
+    assertThat(stderr()).contains("--snapshotter must be auto, overlay or copy");
   }
 
   @Test

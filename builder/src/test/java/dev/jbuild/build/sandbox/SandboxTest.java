@@ -59,8 +59,17 @@ class SandboxTest {
   @AfterAll
   static void tearDown() {
     if (sandbox != null) {
+      removeLayers(root, sandbox);
       sandbox.close();
     }
+  }
+
+  /**
+   * Removes the extracted layers through the worker (rootless, they belong to ids of its user
+   * namespace, which the test cannot delete).
+   */
+  static void removeLayers(JbuildRoot root, NamespaceSandbox sandbox) {
+    sandbox.prune(List.of(), java.time.Duration.ZERO);
   }
 
   /** The busybox test image, tagged in the local store. */
@@ -118,5 +127,122 @@ class SandboxTest {
     // the mount points made for /dev, /proc and the /etc files are not part of the layer
     assertThat(layer.keySet()).doesNotContain("dev/", "proc/", "etc/hosts", "etc/resolv.conf",
         "etc/hostname");
+  }
+
+  @Test
+  void mountPointsAndCopiedUpDirectoriesStayOutOfTheLayer() throws IOException {
+    Map<String, LayerEntry> layer = lastLayer(build("stubs", "FROM busybox:test\nRUN echo hi > /f\n"));
+    assertThat(layer.keySet()).containsExactly("f");
+  }
+
+  @Test
+  void deletingABaseFileWritesAWhiteout() throws IOException {
+    Map<String, LayerEntry> layer =
+        lastLayer(build("whiteout", "FROM busybox:test\nRUN rm /etc/group && rm -r /home\n"));
+    assertThat(layer.keySet()).containsExactlyInAnyOrder("etc", "etc/.wh.group", ".wh.home");
+  }
+
+  @Test
+  void replacingADirectoryMakesItOpaque() throws IOException {
+    Map<String, LayerEntry> layer =
+        lastLayer(build("opaque",
+            "FROM busybox:test\nRUN rm -r /home && mkdir -p /home/new && echo x > /home/new/f\n"));
+    assertThat(layer.keySet()).contains("home", "home/.wh..wh..opq", "home/new", "home/new/f");
+  }
+
+  @Test
+  void aFailingCommandNamesTheLineTheExitCodeAndTheOutput() throws IOException {
+    assertThatThrownBy(() -> build("fail",
+            "FROM busybox:test\nRUN echo one && echo two >&2 && exit 3\n"))
+        .isInstanceOf(BuildStepException.class)
+        .satisfies(e -> assertThat(((BuildStepException) e).span().startLine()).isEqualTo(2))
+        .hasMessageContaining("process \"/bin/sh -c echo one && echo two >&2 && exit 3\" did not"
+            + " complete successfully: exit code: 3")
+        .hasMessageContaining("one")
+        .hasMessageContaining("two");
+    assertThat(Files.list(root.dir().resolve("tmp")).map(p -> p.getFileName().toString())
+        .filter(n -> n.startsWith("run-"))).isEmpty();
+  }
+
+  @Test
+  void outputStreamsAsEvents() throws IOException {
+    build("output", "FROM busybox:test\nRUN echo streamed-line-1 && echo streamed-line-2\n");
+    List<String> lines = new ArrayList<>();
+    synchronized (events) {
+      for (BuildEvent e : events) {
+        if (e instanceof BuildEvent.OutputLine) {
+          lines.add(((BuildEvent.OutputLine) e).line());
+        }
+      }
+    }
+    assertThat(lines).containsSubsequence("streamed-line-1", "streamed-line-2");
+  }
+
+  @Test
+  void userWorkdirEnvAndHome() throws IOException {
+    BuildResult r =
+        build("user",
+            "FROM busybox:test\n"
+                + "RUN mkdir /out && chmod 777 /out\n"
+                + "USER app\n"
+                + "ENV GREETING=hello\n"
+                + "WORKDIR /work/dir\n"
+                + "RUN echo \"$(id -u):$(id -g) $(pwd) $HOME $GREETING $(hostname)\" > /out/who\n"
+                + "USER 4242:nogroup\n"
+                + "RUN id -u > /out/numeric && id -g >> /out/numeric && echo $HOME >> /out/numeric\n");
+    Map<String, LayerEntry> layer = lastLayer(r);
+    assertThat(layer.get("out/numeric").uid()).isEqualTo(4242);
+    assertThat(content(layer.get("out/numeric"))).isEqualTo("4242\n65534\n/\n");
+    BlobStore blobs = BlobStore.open(root);
+    ImageManifest m = blobs.readManifest(r.manifest().digest()).value();
+    Map<String, String> files = new LinkedHashMap<>();
+    Map<String, LayerEntry> entries = new LinkedHashMap<>();
+    try (LayerReader reader =
+        LayerReader.open(blobs.path(m.layers().get(m.layers().size() - 2).digest()))) {
+      for (LayerEntry e = reader.next(); e != null; e = reader.next()) {
+        entries.put(e.path(), e);
+        if (e.type() == EntryType.FILE) {
+          try (InputStream in = e.content().open()) {
+            files.put(e.path(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
+          }
+        }
+      }
+    }
+    assertThat(files.get("out/who")).isEqualTo("1000:1000 /work/dir /home/app hello "
+        + StepRun.HOSTNAME + "\n");
+    assertThat(entries.get("out/who").uid()).isEqualTo(1000);
+  }
+
+  @Test
+  void unknownUserIsAnErrorAtItsLine() {
+    assertThatThrownBy(() -> build("nouser", "FROM busybox:test\nUSER nosuch\nRUN true\n"))
+        .isInstanceOf(BuildStepException.class)
+        .hasMessageContaining("unable to find user nosuch");
+  }
+
+  @Test
+  void networkNoneHasOnlyLoopbackUp() throws IOException {
+    Map<String, LayerEntry> layer =
+        lastLayer(build("net",
+            "FROM busybox:test\nRUN --network=none ip -o link > /links && ping -c 1 -W 2 127.0.0.1 > /dev/null && echo ok >> /links\n"));
+    String links = content(layer.get("links"));
+    assertThat(links.lines().filter(l -> l.contains(": ")).toList()).hasSize(1);
+    assertThat(links).contains("lo:").contains("UP").endsWith("ok\n");
+  }
+
+  @Test
+  void securityInsecureIsRefused() {
+    assertThatThrownBy(() -> build("insecure",
+            "# syntax=docker/dockerfile:1\nFROM busybox:test\nRUN --security=insecure true\n"))
+        .isInstanceOf(BuildStepException.class)
+        .hasMessageContaining("--security=insecure is not supported");
+  }
+
+  @Test
+  void pipesHoldHereDocumentScripts() throws IOException {
+    Map<String, LayerEntry> layer =
+        lastLayer(build("heredoc",
+            "FROM busybox:test\nRUN <<EOF\n#!/bin/sh\necho from-pipe > /p\nEOF\n"));
+    assertThat(content(layer.get("p"))).isEqualTo("from-pipe\n");
   }
 }
