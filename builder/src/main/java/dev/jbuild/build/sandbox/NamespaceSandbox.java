@@ -342,6 +342,9 @@ public final class NamespaceSandbox implements Sandbox {
       CompletableFuture<WorkerProtocol.Ready> ready = new CompletableFuture<>();
       daemon("jbuild-sandbox-stderr", () -> w.pumpStderr(p.getErrorStream()));
       daemon("jbuild-sandbox-reader", () -> w.read(ready));
+      if (launch.mapsIds()) {
+        w.mapIds(launch);
+      }
       try {
         w.ready = ready.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       } catch (InterruptedException e) {
@@ -359,6 +362,68 @@ public final class NamespaceSandbox implements Sandbox {
                     : ""));
       }
       return w;
+    }
+
+    /**
+     * Writes the worker's id maps with newuidmap/newgidmap (setsid and unshare exec, so the
+     * worker's pid is the started process's), then lets it go on.
+     */
+    private void mapIds(WorkerLaunch launch) {
+      awaitOwnUserNamespace();
+      for (List<String> map : launch.idMaps()) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(map.get(0));
+        cmd.add(Long.toString(process.pid()));
+        cmd.addAll(map.subList(1, map.size()));
+        try {
+          Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+          String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+          if (p.waitFor() != 0) {
+            stop();
+            throw new JbuildException(String.join(" ", cmd) + " failed: " + out.strip()
+                + "\n(check the user's ranges in /etc/subuid and /etc/subgid)");
+          }
+        } catch (IOException e) {
+          stop();
+          throw new JbuildException("cannot run " + cmd.get(0) + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+          stop();
+          Thread.currentThread().interrupt();
+          throw new JbuildException("interrupted while mapping the sandbox's user ids");
+        }
+      }
+      try {
+        synchronized (out) {
+          out.write('\n'); // the waiting shell's go-ahead: it execs the worker now
+          out.flush();
+        }
+      } catch (IOException e) {
+        // the worker is gone: the wait for Ready reports it
+      }
+    }
+
+    /** Waits until the started unshare has made its user namespace (the maps go there). */
+    private void awaitOwnUserNamespace() {
+      java.nio.file.Path mine = java.nio.file.Path.of("/proc/self/ns/user");
+      java.nio.file.Path its = java.nio.file.Path.of("/proc/" + process.pid() + "/ns/user");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      try {
+        String own = java.nio.file.Files.readSymbolicLink(mine).toString();
+        while (process.isAlive() && System.nanoTime() < deadline) {
+          try {
+            if (!java.nio.file.Files.readSymbolicLink(its).toString().equals(own)) {
+              return;
+            }
+          } catch (IOException e) {
+            // not readable for a moment while it execs
+          }
+          Thread.sleep(2);
+        }
+      } catch (IOException e) {
+        return; // no /proc: newuidmap reports the problem
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
 
     private static void daemon(String name, Runnable r) {

@@ -16,7 +16,11 @@ import java.util.List;
  * {@link RootFs#root()}, runs the process, undoes those mounts and removes the mount points it
  * created, then calls {@link RootFs#writeLayer} and finally {@link RootFs#close}.
  *
- * <p>Every implementation must give the same layer bytes for the same step.
+ * <p>Every implementation must give the same layer bytes for the same step: the entries an
+ * overlayfs upper dir holds after the step, except directories that are there only because
+ * they were copied up and hold no change (empty afterwards, not opaque, and mode, owner, mtime
+ * and xattrs equal to the directory they cover; see {@link CopiedUpDirs}), as BuildKit's
+ * overlay differ leaves out unchanged directories.
  */
 interface Snapshotter {
 

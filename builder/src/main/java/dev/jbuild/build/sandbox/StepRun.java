@@ -132,6 +132,7 @@ final class StepRun {
         blob = fs.writeLayer(writer(), out);
       }
       long millis = (System.nanoTime() - start) / 1_000_000;
+      worker.log("step " + id + ": snapshot " + millis + " ms, layer " + blob.size() + " bytes");
       return new WorkerProtocol.Done(id, blob.diffId().toString(), blob.digest().toString(),
           blob.size(), blob.mediaType(), millis);
     } finally {

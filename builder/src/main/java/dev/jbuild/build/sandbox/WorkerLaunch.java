@@ -26,13 +26,30 @@ import java.util.regex.Pattern;
  * {@code java} of this process with the class path this class was loaded from, so that the
  * CLI and the Maven plugin start it the same way.
  *
+ * <p>util-linux older than 2.38 (Ubuntu 22.04) has no {@code --map-auto}: there {@code unshare
+ * --user --mount} starts a shell that waits for a line on its stdin, while this process writes
+ * the namespace's id maps with {@code newuidmap} and {@code newgidmap} (root to the user, 1… to
+ * the subordinate range), as podman and buildah do ({@link #idMaps}); then the line lets the
+ * shell exec the worker, which so starts as root of its namespace.
+ *
  * @param command the worker's command line, without its arguments
  * @param rootless whether the worker runs in a user namespace of its own
+ * @param idMaps the newuidmap and newgidmap arguments after the pid, when this process must
+ *     write the maps (empty otherwise)
  */
-record WorkerLaunch(List<String> command, boolean rootless) {
+record WorkerLaunch(List<String> command, boolean rootless, List<List<String>> idMaps) {
+
+  /** Set to {@code false} to map ids with newuidmap even where {@code --map-auto} exists. */
+  static final String MAP_AUTO_PROPERTY = "jbuild.sandbox.mapAuto";
 
   WorkerLaunch {
     command = List.copyOf(command);
+    idMaps = idMaps.stream().map(List::copyOf).toList();
+  }
+
+  /** Whether the worker must wait for this process to write its id maps. */
+  boolean mapsIds() {
+    return !idMaps.isEmpty();
   }
 
   /** Decides how to start the worker; warnings (one-id mapping) go to {@code warn}. */
@@ -54,7 +71,7 @@ record WorkerLaunch(List<String> command, boolean rootless) {
     if (Kernel.geteuid() == 0) {
       cmd.addAll(List.of("unshare", "--mount", "--propagation", "private", "--"));
       cmd.addAll(java);
-      return new WorkerLaunch(cmd, false);
+      return new WorkerLaunch(cmd, false, List.of());
     }
     List<String> problems = new ArrayList<>();
     String maxUserNs = sysctl("/proc/sys/user/max_user_namespaces");
@@ -91,16 +108,26 @@ record WorkerLaunch(List<String> command, boolean rootless) {
           "RUN cannot run rootless on this machine:\n  - " + String.join("\n  - ", problems)
               + "\n(or run jbuild as root, e.g. in a CI container)");
     }
-    cmd.addAll(List.of("unshare", "--user", "--map-root-user"));
+    List<List<String>> maps = List.of();
     if (subids) {
       int[] v = utilLinuxVersion();
-      if (v[0] < 2 || (v[0] == 2 && v[1] < 38)) {
-        throw new JbuildException(
-            "RUN needs util-linux 2.38 or later for 'unshare --map-auto' (this machine has "
-                + v[0] + "." + v[1] + "): upgrade util-linux, or run jbuild as root");
+      boolean mapAuto = (v[0] > 2 || (v[0] == 2 && v[1] >= 38))
+          && !"false".equals(System.getProperty(MAP_AUTO_PROPERTY));
+      if (mapAuto) {
+        cmd.addAll(List.of("unshare", "--user", "--map-root-user", "--map-auto"));
+      } else {
+        cmd.addAll(List.of("unshare", "--user"));
+        long gid = gid();
+        long[] u = range(Path.of("/etc/subuid"), user, uid);
+        long[] g = range(Path.of("/etc/subgid"), user, uid);
+        maps = List.of(
+            List.of("newuidmap", "0", Long.toString(uid), "1", "1", Long.toString(u[0]),
+                Long.toString(u[1])),
+            List.of("newgidmap", "0", Long.toString(gid), "1", "1", Long.toString(g[0]),
+                Long.toString(g[1])));
       }
-      cmd.add("--map-auto");
     } else {
+      cmd.addAll(List.of("unshare", "--user", "--map-root-user"));
       warn.accept(
           "no subordinate id range for user " + user + " in /etc/subuid and /etc/subgid: RUN"
               + " steps can only use root (uid 0) and files owned by other users cannot be"
@@ -108,8 +135,13 @@ record WorkerLaunch(List<String> command, boolean rootless) {
               + " --add-subgids 100000-165535 " + user + "'");
     }
     cmd.addAll(List.of("--mount", "--"));
+    if (!maps.isEmpty()) {
+      // capabilities are computed at execve: java must start only after the maps make this
+      // process root in the namespace, so a shell waits for the build's go-ahead line first
+      cmd.addAll(List.of("/bin/sh", "-c", "read -r go && exec \"$@\"", "sh"));
+    }
     cmd.addAll(java);
-    return new WorkerLaunch(cmd, true);
+    return new WorkerLaunch(cmd, true, maps);
   }
 
   /** {@code java -cp … SandboxWorker}: this JVM's binary and the jars of jbuild's classes. */
@@ -194,20 +226,36 @@ record WorkerLaunch(List<String> command, boolean rootless) {
     }
   }
 
+  private static long gid() {
+    try {
+      return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:gid")).longValue();
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
   /** Whether {@code file} (subuid/subgid) has a range for the user, by name or uid. */
   static boolean hasRange(Path file, String user, long uid) {
+    return range(file, user, uid) != null;
+  }
+
+  /** The user's first range in {@code file} (subuid/subgid) as {start, count}, or null. */
+  static long[] range(Path file, String user, long uid) {
     try {
       for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
         String[] f = line.trim().split(":");
-        if (f.length == 3 && (f[0].equals(user) || f[0].equals(Long.toString(uid)))
-            && !f[2].trim().equals("0")) {
-          return true;
+        if (f.length == 3 && (f[0].equals(user) || f[0].equals(Long.toString(uid)))) {
+          long start = Long.parseLong(f[1].trim());
+          long count = Long.parseLong(f[2].trim());
+          if (count > 0) {
+            return new long[] {start, count};
+          }
         }
       }
-    } catch (IOException e) {
-      return false;
+    } catch (IOException | NumberFormatException e) {
+      return null;
     }
-    return false;
+    return null;
   }
 
   /** util-linux's version from {@code unshare --version}, {0, 0} when unknown. */
