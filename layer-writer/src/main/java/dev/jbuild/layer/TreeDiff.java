@@ -30,12 +30,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * overlayfs upper dir of the same step, so that both snapshotters write the same bytes:
  *
  * <ul>
- *   <li>a file, link or device is in the layer when it is new or its type, mode, owner, size,
- *       mtime, link target, device numbers, xattrs or (when all of these agree) content differ
- *       from the stack; a file whose ctime predates the step is not looked at;
- *   <li>a directory is in the layer when it is new or its ctime moved during the step: every
- *       change that moves it (an entry made or removed, chmod, chown, utimes, xattrs) makes
- *       overlayfs copy the directory up, even when its metadata ends as it was;
+ *   <li>a file, link, device or directory is in the layer when it is new or its type, mode,
+ *       owner, size, mtime, link target, device numbers, xattrs or (when all of these agree)
+ *       content differ from the stack; a file whose ctime predates the step is not looked at
+ *       (a directory that overlayfs copied up and that holds no change is left out of the
+ *       overlay path's layer too, as BuildKit's differ does);
  *   <li>every directory above a change is in the layer with its own metadata, as overlayfs
  *       copies parents up unchanged;
  *   <li>a path of the stack that is gone becomes a {@code .wh.} whiteout (owned by the user
@@ -50,8 +49,8 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>What overlayfs does and a walk cannot see: a file opened for writing but left as it was,
  * or given by chmod/chown/touch the values it already had, is copied up by overlayfs and absent
- * here (a file's ctime also moves when another of its names is linked or removed, so it cannot
- * stand for a copy-up as a directory's does); a file of the stack with several hard-linked
+ * here (its ctime moves, but a file's ctime also moves when another of its names is linked or
+ * removed, so it cannot stand for a copy-up); a file of the stack with several hard-linked
  * names is copied up by overlayfs under the one name written or linked through (the others
  * keep the old inode), while here all its names change together, and a new link brings the
  * first older name in layer order; a directory made elsewhere during the step and renamed into
@@ -160,10 +159,52 @@ public final class TreeDiff {
    */
   public static List<LayerEntry> diff(Path root, LayerStack before, Baseline baseline,
       Set<String> excluded) throws IOException {
+    return changes(root, before, baseline, excluded).entries();
+  }
+
+  /**
+   * What {@link #diff} finds, and whether the copy is now exactly what extracting the stack and
+   * then the layer of these entries gives, once {@link #settle} has given it the layer's
+   * mtimes: then it can stand for that extraction in the next step.
+   *
+   * @param entries the layer's entries, in layer order
+   * @param replayable false when the copy holds what the layer cannot say: a socket, an
+   *     excluded path, a name that shares its inode with a changed file but is not in the layer
+   */
+  public record Changes(List<LayerEntry> entries, boolean replayable) {
+    public Changes {
+      entries = List.copyOf(entries);
+    }
+  }
+
+  /** {@link #diff}, with whether the copy can be replayed (see {@link Changes}). */
+  public static Changes changes(Path root, LayerStack before, Baseline baseline,
+      Set<String> excluded) throws IOException {
     Objects.requireNonNull(before, "before");
     Objects.requireNonNull(baseline, "baseline");
     Walk walk = new Walk(realDirectory(root), before, baseline, Set.copyOf(excluded));
-    return walk.run();
+    List<LayerEntry> entries = walk.run();
+    return new Changes(entries, walk.replayable);
+  }
+
+  /**
+   * Gives the copy's changed entries the mtimes their layer holds (whole seconds, clamped to
+   * {@code sourceDateEpoch} when set), so that the next step sees what an extraction of the
+   * layer would show it, as the overlay path's next step does.
+   */
+  public static void settle(Path root, List<LayerEntry> entries, Instant sourceDateEpoch)
+      throws IOException {
+    Path dir = realDirectory(root);
+    for (LayerEntry e : entries) {
+      if (e.whiteoutKind() != Whiteouts.Kind.NONE || e.type() == EntryType.HARDLINK) {
+        continue; // nothing of the copy, or the same inode as the entry that carries it
+      }
+      long seconds = e.mtime().getEpochSecond();
+      if (sourceDateEpoch != null) {
+        seconds = Math.min(seconds, sourceDateEpoch.getEpochSecond());
+      }
+      Posix.lutimes(dir.resolve(e.path()), seconds, 0);
+    }
   }
 
   /** {@link #diff(Path, LayerStack, Baseline, Set)} with nothing excluded. */
@@ -183,6 +224,7 @@ public final class TreeDiff {
     private final Map<List<Long>, List<String>> links = new LinkedHashMap<>();
     private final byte[] bufferA = new byte[64 * 1024];
     private final byte[] bufferB = new byte[64 * 1024];
+    boolean replayable = true;
 
     Walk(Path root, LayerStack stack, Baseline base, Set<String> excluded) {
       this.root = root;
@@ -224,6 +266,7 @@ public final class TreeDiff {
       for (String name : names) {
         String path = LayerPaths.join(rel, name);
         if (excluded.contains(path)) {
+          replayable = false;
           continue;
         }
         if (name.startsWith(Whiteouts.PREFIX)) {
@@ -252,6 +295,7 @@ public final class TreeDiff {
       Map<String, Object> a = Files.readAttributes(p, ATTRS, LinkOption.NOFOLLOW_LINKS);
       int fmt = (Integer) a.get("mode") & Posix.S_IFMT;
       if (fmt == Posix.S_IFSOCK) {
+        replayable = false;
         return; // sockets cannot be archived, as in the overlay path
       }
       boolean touched = nanos((FileTime) a.get("ctime")) > base.takenNanos;
@@ -266,10 +310,13 @@ public final class TreeDiff {
                     .withMtime(mtime(a)));
           }
         } else if (touched) {
-          // Whatever moved a directory's ctime (an entry made or removed, even a mount point
-          // made and removed with the mtime put back; chmod, chown, utimes, xattrs) made
-          // overlayfs copy it up, so it is in the layer even when its metadata ended equal.
-          out.put(path, entry(p, path, a));
+          // Overlayfs copies up a directory whatever moved its ctime, but the sandbox drops the
+          // copied-up directories that hold no change (a mount point made and removed, chmod to
+          // the same mode), as BuildKit's differ does: only a real change counts here too.
+          LayerEntry now = entry(p, path, a);
+          if (!sameMetadata(now, before)) {
+            out.put(path, now);
+          }
         }
         directory(p, path, same, a);
         return;
@@ -342,6 +389,9 @@ public final class TreeDiff {
           included.sort(LayerPaths::compare);
           out.put(unchanged, entry(root.resolve(unchanged), unchanged,
               Files.readAttributes(root.resolve(unchanged), ATTRS, LinkOption.NOFOLLOW_LINKS)));
+        }
+        if (included.size() < names.size()) {
+          replayable = false; // an older name keeps sharing the changed inode in the copy
         }
         String first = included.get(0);
         for (String name : included) {

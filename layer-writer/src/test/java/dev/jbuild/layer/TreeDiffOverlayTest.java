@@ -72,9 +72,6 @@ class TreeDiffOverlayTest {
             + " && echo z > w/z", false),
         Arguments.of("add-remove-add", "echo 1 > etc/cycle && rm etc/cycle && echo 2 > etc/cycle",
             false),
-        Arguments.of("mount-point-made-and-removed", "touch etc/hosts && rm etc/hosts"
-            + " && touch -d @" + OLD.getEpochSecond() + " etc", false),
-        Arguments.of("chmod-dir-to-the-same-mode", "chmod 755 opt", false),
         Arguments.of("remove-one-name-of-a-hard-link", "rm bin/h2", false),
         Arguments.of("link-the-first-name-of-a-hard-link", "ln bin/h1 bin/h3", false));
   }
@@ -86,6 +83,10 @@ class TreeDiffOverlayTest {
   static Stream<Arguments> knownDifferences() {
     return Stream.of(
         Arguments.of("chmod-to-the-same-mode", "chmod 644 etc/conf", true),
+        // the sandbox's overlay path drops these copied-up, unchanged, empty directories
+        Arguments.of("mount-point-made-and-removed", "touch etc/hosts && rm etc/hosts"
+            + " && touch -d @" + OLD.getEpochSecond() + " etc", true),
+        Arguments.of("chmod-dir-to-the-same-mode", "chmod 755 opt", true),
         Arguments.of("opened-for-writing-unchanged", "sh -c ': >> etc/conf'", true),
         Arguments.of("new-dir-renamed-into-an-old-one", "mkdir newd && mv newd opt/newd", true),
         Arguments.of("link-another-name-of-a-hard-link", "ln bin/h2 bin/h3", true),
