@@ -52,7 +52,7 @@ interface Snapshotter {
   }
 
   /**
-   * The snapshotter of a name. (The copy snapshotter registers here when it lands.)
+   * The snapshotter of a name.
    *
    * @throws IllegalArgumentException for an unknown name
    */
@@ -60,6 +60,8 @@ interface Snapshotter {
     switch (name) {
       case "overlay":
         return new OverlaySnapshotter(layers);
+      case "copy":
+        return new CopySnapshotter();
       default:
         throw new IllegalArgumentException("unknown snapshotter \"" + name + "\"");
     }
@@ -67,6 +69,6 @@ interface Snapshotter {
 
   /** Whether {@link #named} knows this name. */
   static boolean exists(String name) {
-    return name.equals("overlay");
+    return name.equals("overlay") || name.equals("copy");
   }
 }
