@@ -84,11 +84,31 @@ public enum Compression {
 
   /** A compressing stream at {@code level}; closing it finishes the frame and closes {@code out}. */
   OutputStream compressor(OutputStream out, int level) throws IOException {
+    return compressor(out, level, ZSTD_WORKERS);
+  }
+
+  /**
+   * zstd compresses on this many native threads (at most 4: each holds a few job buffers of
+   * 4 windows). Multi-threaded zstd cuts the stream into jobs whose size depends on the level
+   * only, so its output is the same for any number of workers from 1 up (not the same as
+   * single-threaded zstd, which is never used): layers stay reproducible from a 1-core CI
+   * runner to a workstation, while the compressor, the slowest stage of a zstd layer, is no
+   * longer bound to one core (as {@code zstd -T0}, and containerd's and BuildKit's encoders).
+   */
+  static final int ZSTD_WORKERS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+
+  OutputStream compressor(OutputStream out, int level, int zstdWorkers) throws IOException {
     switch (this) {
       case GZIP:
         return new LeveledGzip(out, level);
       case ZSTD:
-        return new ZstdOutputStreamNoFinalizer(out, level).setChecksum(true);
+        if (zstdWorkers < 1) {
+          throw new IllegalArgumentException("zstd needs at least one worker, not " + zstdWorkers);
+        }
+        ZstdOutputStreamNoFinalizer z = new ZstdOutputStreamNoFinalizer(out, level);
+        z.setChecksum(true);
+        z.setWorkers(zstdWorkers);
+        return z;
       default:
         return out;
     }
