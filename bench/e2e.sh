@@ -125,6 +125,20 @@ report() {
     echo "| wall s | $(fmt "$(q jbuild - - jvm-start)" 3) |"
     echo "| CPU s (user+sys) | $(fmt "$(q jbuild - - jvm-start-cpu)" 3) |"
     echo "| peak RSS MiB | $(fmt "$(q jbuild - - jvm-start-rss)" 0) |"
+    local st rmax
+    st=$(med "$(q jbuild - - jvm-start)")
+    rmax=$(awk '$1=="jbuild" && $4 ~ /-rss$/ && $2!="-" {print $6}' "$raw" | sort -n | tail -1)
+    echo
+    echo "Budget: JVM start-up < 0.3 s: $(awk -v s="$st" 'BEGIN{print (s!="-" && s<0.3)?"met":"**missed**"}') ($st s);"
+    echo "peak RSS < 300 MB over every jbuild build of this run: $(awk -v r="${rmax:-0}" 'BEGIN{print (r*1.048576<300)?"met":"**missed**"}') (largest ${rmax:-?} MiB)."
+    if [ -f "$ROOT/bench/layer-throughput.txt" ]; then
+      echo
+      echo "## Layer writing throughput (big-context, \`bench/layer-throughput.sh\`, a separate run)"
+      echo
+      echo '```'
+      cat "$ROOT/bench/layer-throughput.txt"
+      echo '```'
+    fi
     echo
     echo "## What changed in the one-file-changed rebuild"
     echo

@@ -4,7 +4,7 @@
 # RSS, and the jbuild/tool throughput ratios (goal: >= 0.8 for both).
 #
 #   bench/layer-throughput.sh [ROUNDS]          (default 3; run from the checkout, as root)
-# env: LAYER_BENCH_DATA (use this directory instead), BENCH_FS (default /var/tmp/bench-fs, the journaled ext4 of shared/bench/storage-fs.sh),
+# env: LAYER_BENCH_DATA (use this directory instead), LAYER_BENCH_OUT (summary file, default bench/layer-throughput.txt), BENCH_FS (default /var/tmp/bench-fs, the journaled ext4 of shared/bench/storage-fs.sh),
 #      JBUILD_SHARED (default ../shared), XMX (heap cap proving memory is flat, default 64m)
 #
 # Data: the big-context case of shared/bench/cases/gen-contexts.sh (30,000 files, ~514 MB),
@@ -46,7 +46,8 @@ measure() {
   awk -v ip="$inproc" '{printf "%s %.2f %s %s\n", $1, $2 + $3, $4, (ip == "" ? $1 : ip / 1000)}' \
     "$OUT/$name.t" >> "$OUT/$name"
 }
-JBUILD=(java -Xmx"$XMX" -cp "$JAR" dev.jbuild.bench.LayerWriteMain "$DATA")
+# the JVM flags of the ./jbuild launcher (serial GC, no hsperfdata)
+JBUILD=(java -Xmx"$XMX" -XX:+UseSerialGC -XX:-UsePerfData -cp "$JAR" dev.jbuild.bench.LayerWriteMain "$DATA")
 
 # one untimed pass of each to warm the page cache the same way for all
 tar -cf - -C "$DATA" . | cat > /dev/null  # (GNU tar reads nothing when writing to /dev/null)
@@ -58,6 +59,8 @@ for r in $(seq 1 "$ROUNDS"); do
   echo "round $r: $(for n in tar-gzip jbuild-gzip tar-zstd jbuild-zstd; do printf '%s %ss  ' $n "$(tail -1 "$OUT/$n" | cut -d' ' -f1)"; done)" >&2
 done
 
+exec > >(tee "${LAYER_BENCH_OUT:-$ROOT/bench/layer-throughput.txt}")   # the summary, also for bench/RESULTS.md
+echo "bench/layer-throughput.sh $ROUNDS on $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$ROOT" rev-parse --short HEAD), data $DATA"
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 col() { cut -d' ' -f"$2" "$OUT/$1" | median; }
 BYTES=$(du -sb "$DATA" | cut -f1)
@@ -71,4 +74,6 @@ echo "gzip ratio (jbuild/tar|gzip throughput, medians): $(echo "$(col tar-gzip 1
 echo "zstd ratio (jbuild/tar|zstd throughput, medians): $(echo "$(col tar-zstd 1) / $(col jbuild-zstd 1)" | bc -l | cut -c1-5)"
 echo "gzip ratio without JVM start-up: $(echo "$(col tar-gzip 1) / $(col jbuild-gzip 4)" | bc -l | cut -c1-5)"
 echo "zstd ratio without JVM start-up: $(echo "$(col tar-zstd 1) / $(col jbuild-zstd 4)" | bc -l | cut -c1-5)"
+echo "gzip CPU ratio (tar|gzip CPU s / jbuild CPU s): $(echo "$(col tar-gzip 2) / $(col jbuild-gzip 2)" | bc -l | cut -c1-5)"
+echo "zstd CPU ratio (tar|zstd CPU s / jbuild CPU s): $(echo "$(col tar-zstd 2) / $(col jbuild-zstd 2)" | bc -l | cut -c1-5)"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
