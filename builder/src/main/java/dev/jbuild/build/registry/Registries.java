@@ -67,7 +67,7 @@ public final class Registries {
   private Registry open(String registry, String repository, boolean push, RetryPolicy retry) {
     String apiHost =
         registry.equals(ImageReference.DOCKER_HUB) ? ImageReference.DOCKER_HUB_API_HOST : registry;
-    FailoverHttpClient http = JibAccess.httpClient(insecure(registry, apiHost, repository), log -> {});
+    FailoverHttpClient http = client(registry, apiHost, repository);
     Credentials.Lookup credentials = options.credentials().lookup(registry);
     return new JibRegistry(
         registry,
@@ -81,16 +81,22 @@ public final class Registries {
         listener);
   }
 
-  /** Whether Jib may fall back to unverified TLS and plain HTTP for this registry. */
-  private boolean insecure(String registry, String apiHost, String repository) {
+  /**
+   * The HTTP client for this registry: verified TLS only; or, for an insecure registry, Jib's
+   * failover to unverified TLS and plain HTTP; or, for a loopback registry found to speak plain
+   * HTTP on its port, a client that goes to HTTP at once and sets up TLS only if a redirect
+   * needs it (Jib would try TLS twice, building two trust stores, before each new host).
+   */
+  private FailoverHttpClient client(String registry, String apiHost, String repository) {
     if (options.isInsecure(registry)) {
-      return true;
+      return JibAccess.httpClient(true, log -> {});
     }
     if (!RegistryOptions.isLoopback(registry)) {
-      return false;
+      return JibAccess.httpClient(false, log -> {});
     }
     String host = RegistryOptions.hostOf(apiHost);
-    int port = apiHost.length() > host.length() ? Integer.parseInt(apiHost.substring(host.length() + 1)) : 443;
+    boolean explicitPort = apiHost.length() > host.length();
+    int port = explicitPort ? Integer.parseInt(apiHost.substring(host.length() + 1)) : 443;
     TlsProbe.Result probe = TlsProbe.probe(host, port);
     switch (probe.outcome()) {
       case UNTRUSTED:
@@ -102,13 +108,17 @@ public final class Registries {
                 + " is not trusted; if you trust this registry, pass --insecure-registry "
                 + registry);
       case TRUSTED:
-        return false;
+        return JibAccess.httpClient(false, log -> {});
       case PLAIN:
+        if (explicitPort) {
+          return JibAccess.plainHttpClient(apiHost, log -> {});
+        }
+        return JibAccess.httpClient(true, log -> {});
       case UNREACHABLE:
       default:
         // plain HTTP is what Docker allows here; an unreachable registry fails on the first
         // request with a message that names it
-        return true;
+        return JibAccess.httpClient(true, log -> {});
     }
   }
 }
