@@ -103,6 +103,7 @@ final class BuildRun {
   /** Runs the target stage and every stage it needs; returns the target's result. */
   StageResult execute() {
     runMounts.check(plan);
+    Runnable stopPrefetch = copySteps.prefetchContextHashes(plan);
     // start every needed stage now, so that independent ones overlap
     for (BuildPlan.PlannedStage s : plan.neededStages()) {
       stage(s.index());
@@ -111,6 +112,8 @@ final class BuildRun {
       return stage(plan.target()).join();
     } catch (CompletionException e) {
       throw unwrap(e);
+    } finally {
+      stopPrefetch.run();
     }
   }
 

@@ -43,6 +43,88 @@ final class CopySteps {
     this.run = run;
   }
 
+  /**
+   * Starts hashing, on one background thread, the build-context files that the plan's COPY
+   * and ADD steps will read, so that the hashing overlaps the pull of the base image instead
+   * of following it: the step's own key computation then finds the digests in the stat cache.
+   * Only sources known before the build runs are taken (no {@code $}, no {@code --from}, no
+   * URL); a file changed in between is hashed again by the step (the stat cache decides), and
+   * errors are left for the step to report. It stops when the first step starts hashing
+   * context files itself.
+   *
+   * @return stops the hashing and waits for it (call when the build ends)
+   */
+  Runnable prefetchContextHashes(BuildPlan plan) {
+    List<String> words = new ArrayList<>();
+    List<List<String>> excludes = new ArrayList<>();
+    for (BuildPlan.PlannedStage s : plan.neededStages()) {
+      for (Instruction i : s.stage().instructions()) {
+        List<CopySource> sources;
+        List<String> ex;
+        if (i instanceof Copy && ((Copy) i).from().isEmpty() && !((Copy) i).parents()) {
+          sources = ((Copy) i).sources();
+          ex = ((Copy) i).excludes();
+        } else if (i instanceof Add) {
+          sources = ((Add) i).sources();
+          ex = ((Add) i).excludes();
+        } else {
+          continue;
+        }
+        for (CopySource c : sources) {
+          if (c instanceof CopySource.PathSource) {
+            String w = ((CopySource.PathSource) c).path();
+            if (!w.contains("$") && !w.contains("://") && !w.contains(":")) {
+              words.add(w);
+              excludes.add(ex);
+            }
+          }
+        }
+      }
+    }
+    if (words.isEmpty()) {
+      return () -> {};
+    }
+    BuildContext context = run.context();
+    java.util.concurrent.atomic.AtomicBoolean stop = prefetchStop;
+    Thread t =
+        new Thread(
+            () -> {
+              for (int k = 0; k < words.size() && !stop.get(); k++) {
+                try {
+                  PatternMatcher exclude =
+                      excludes.get(k).isEmpty() ? null : PatternMatcher.compile(excludes.get(k));
+                  for (SourceMatch m : context.resolve(words.get(k))) {
+                    for (ContextEntry e : context.walk(m, null, exclude)) {
+                      if (stop.get()) {
+                        return;
+                      }
+                      if (e.type() == dev.jbuild.build.context.EntryType.FILE) {
+                        context.hasher().contentDigest(e);
+                      }
+                    }
+                  }
+                } catch (RuntimeException e) {
+                  // the step itself reports what is wrong with its sources
+                }
+              }
+            },
+            "jbuild-prehash");
+    t.setDaemon(true);
+    t.start();
+    return () -> {
+      stop.set(true);
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    };
+  }
+
+  /** Set when a step starts hashing context files itself: the prefetch then stops. */
+  private final java.util.concurrent.atomic.AtomicBoolean prefetchStop =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
   /** Where a COPY reads its files. */
   sealed interface Origin {}
 
@@ -588,6 +670,8 @@ final class CopySteps {
       return;
     }
     BuildContext context = ((ContextOrigin) origin).context();
+    // from here the step hashes on both cores; the prefetch would only hash the same files
+    prefetchStop.set(true);
     PatternMatcher exclude;
     try {
       exclude = excludes.isEmpty() ? null : PatternMatcher.compile(excludes);
