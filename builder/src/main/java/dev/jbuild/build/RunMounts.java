@@ -37,7 +37,6 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * {@code RUN --mount} on the engine side (spec §2.3; BuildKit's {@code dispatchRunMounts},
@@ -315,7 +314,8 @@ final class RunMounts {
       for (int i = dirs.size() - 1; i >= 0; i--) {
         ContextEntry e = dirs.get(i);
         Path dest = e.path().isEmpty() ? base : base.resolve(e.path());
-        Files.setPosixFilePermissions(dest, permissions(e.mode()));
+        // all twelve bits, as in the context (deleteTree makes them writable again)
+        Files.setAttribute(dest, "unix:mode", e.mode() & 07777);
         Files.setLastModifiedTime(dest, FileTime.from(e.mtime()));
       }
       return base;
@@ -326,21 +326,6 @@ final class RunMounts {
       throw new BuildStepException(
           span, "cannot prepare the build context for the bind mount: " + e.getMessage(), e);
     }
-  }
-
-  private static Set<PosixFilePermission> permissions(int mode) {
-    Set<PosixFilePermission> out = EnumSet.noneOf(PosixFilePermission.class);
-    PosixFilePermission[] all = PosixFilePermission.values();
-    // PosixFilePermission lists OWNER_READ … OTHERS_EXECUTE, i.e. bits 8 down to 0
-    for (int i = 0; i < all.length; i++) {
-      if ((mode & (1 << (8 - i))) != 0) {
-        out.add(all[i]);
-      }
-    }
-    // the engine must be able to remove the copy afterwards
-    out.add(PosixFilePermission.OWNER_WRITE);
-    out.add(PosixFilePermission.OWNER_EXECUTE);
-    return out;
   }
 
   /** Removes a directory tree that this process made; failures are left for prune. */
