@@ -43,24 +43,32 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every {@code RUN --mount} type through the real sandbox (worker JVM, namespaces, overlayfs)
- * on the busybox test image, as root and as the unprivileged test user: what the step sees,
+ * Every {@code RUN --mount} type through the real sandbox (worker JVM, namespaces, overlayfs
+ * where the kernel allows it) on the busybox test image, as root and as the unprivileged test user: what the step sees,
  * and that nothing of a mount reaches the layer.
  */
 @Tag("sandbox")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RunMountSandboxTest {
 
-  @TempDir static Path tmp;
+  private Path tmp;
 
-  private static JbuildRoot root;
-  private static NamespaceSandbox sandbox;
-  private static final List<BuildEvent> events = Collections.synchronizedList(new ArrayList<>());
+  private JbuildRoot root;
+  private NamespaceSandbox sandbox;
+  private final List<BuildEvent> events = Collections.synchronizedList(new ArrayList<>());
+
+  /** The snapshotter the sandbox uses ({@link RunMountCopySandboxTest} runs the copying one). */
+  String snapshotter() {
+    return "auto";
+  }
 
   @BeforeAll
-  static void setUp() {
+  void setUp(@TempDir Path dir) {
+    tmp = dir;
     root = new JbuildRoot(tmp.resolve("root"));
     TestImages.Image image =
         TestImages.busybox(
@@ -72,11 +80,11 @@ class RunMountSandboxTest {
     blobs.put(image.manifest().bytes());
     new ImageStore(blobs)
         .tag("busybox:test", Descriptor.of(MediaTypes.OCI_MANIFEST, image.manifest().bytes()));
-    sandbox = new NamespaceSandbox(root, events::add);
+    sandbox = new NamespaceSandbox(root, events::add, snapshotter());
   }
 
   @AfterAll
-  static void tearDown() throws Exception {
+  void tearDown() throws Exception {
     if (sandbox != null) {
       sandbox.close();
     }
@@ -90,8 +98,6 @@ class RunMountSandboxTest {
           .waitFor();
     }
   }
-
-  private static int contexts;
 
   private Path context(String name) throws IOException {
     Path ctx = tmp.resolve("ctx-" + name);
@@ -112,7 +118,7 @@ class RunMountSandboxTest {
   }
 
   /** The file contents of the image's last layer, by path; directories and links as "". */
-  private static Map<String, String> lastLayer(BuildResult r) throws IOException {
+  private Map<String, String> lastLayer(BuildResult r) throws IOException {
     BlobStore blobs = BlobStore.open(root);
     ImageManifest m = blobs.readManifest(r.manifest().digest()).value();
     Path blob = blobs.path(m.layers().get(m.layers().size() - 1).digest());
