@@ -67,7 +67,10 @@ public class CheckMojo extends JbuildMojo {
     List<String> lines = Failures.lines(file);
     StringBuilder errors = new StringBuilder();
     long warnings = 0;
+    // an error that is not a check (a parse error) says it all; a check failure needs the summary
+    boolean plainError = false;
     for (Diagnostic d : report.diagnostics()) {
+      plainError |= d.isError() && d.rule().isEmpty();
       String text = DiagnosticRenderer.render(d, lines).stripTrailing();
       if (d.isError()) {
         errors.append(errors.length() == 0 ? "" : "\n").append(text);
@@ -77,10 +80,9 @@ public class CheckMojo extends JbuildMojo {
       }
     }
     if (report.failed()) {
-      if (errors.length() > 0) {
-        errors.append('\n');
+      if (!plainError) {
+        errors.append(errors.length() > 0 ? "\n" : "").append("error: ").append(report.failure().get());
       }
-      errors.append("error: ").append(report.failure().get());
       throw new MojoFailureException(errors.toString());
     }
     if (errors.length() > 0) {

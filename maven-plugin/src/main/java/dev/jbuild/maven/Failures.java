@@ -19,6 +19,8 @@ import org.apache.maven.plugin.MojoFailureException;
  * Turns what the engine throws into what Maven shows: the CLI's positioned messages ({@code
  * Dockerfile:3:1: error: …}, the source line, a caret) as one {@link MojoFailureException}; a
  * bug in jbuild as a {@link MojoExecutionException} that keeps its stack trace for {@code -e}.
+ * The engine's own errors carry no cause: Maven would append the cause's message to the
+ * positioned one, and everything the user needs is in the message already.
  */
 final class Failures {
 
@@ -37,15 +39,15 @@ final class Failures {
       for (Diagnostic d : ((DockerfileException) e).diagnostics()) {
         text.append(DiagnosticRenderer.render(d, lines));
       }
-      return new MojoFailureException(strip(text), e);
+      return new MojoFailureException(strip(text));
     }
     if (e instanceof BuildStepException) {
       BuildStepException step = (BuildStepException) e;
       String text = DiagnosticRenderer.render(Diagnostic.error(step.getMessage(), step.span()), lines(dockerfile));
-      return new MojoFailureException(strip(new StringBuilder(text)), e);
+      return new MojoFailureException(strip(new StringBuilder(text)));
     }
     if (e instanceof JbuildException || e instanceof CacheException) {
-      return new MojoFailureException("error: " + e.getMessage(), e);
+      return new MojoFailureException("error: " + e.getMessage());
     }
     return new MojoExecutionException(
         "internal error in jbuild: " + e + " (run with -e for the stack trace, and please report it)",

@@ -46,6 +46,9 @@ abstract class JbuildMojo extends AbstractMojo {
   /** Prefix of {@code -Djbuild.label.NAME=value}. */
   static final String LABEL_PREFIX = "jbuild.label.";
 
+  /** Prefix of {@code -Djbuild.secret.ID=FILE}. */
+  static final String SECRET_PREFIX = "jbuild.secret.";
+
   @Parameter(defaultValue = "${project}", readonly = true, required = true)
   MavenProject project;
 
@@ -90,6 +93,13 @@ abstract class JbuildMojo extends AbstractMojo {
 
   /** Labels set on the image; {@code -Djbuild.label.NAME=value} adds or overrides one. */
   @Parameter Map<String, String> labels;
+
+  /**
+   * Secrets that {@code RUN --mount=type=secret} reads, in docker buildx syntax: {@code
+   * id=npmrc,src=${user.home}/.npmrc} or {@code id=token,env=TOKEN}; never stored in the image or
+   * the cache. {@code -Djbuild.secret.ID=FILE} adds one.
+   */
+  @Parameter List<String> secrets;
 
   /** Registry mirrors, {@code REGISTRY=HOST[:PORT]}, tried first for pulls. */
   @Parameter(property = "jbuild.registryMirrors")
@@ -237,7 +247,36 @@ abstract class JbuildMojo extends AbstractMojo {
     allLabels.forEach(b::label);
     b.compression(compressionValue());
     sourceDateEpoch(args).ifPresent(b::sourceDateEpoch);
+    for (BuildRequest.Secret secret : secretList()) {
+      b.secret(secret);
+    }
     return b;
+  }
+
+  /** The secrets, relative files resolved against the module's directory. */
+  private List<BuildRequest.Secret> secretList() throws MojoFailureException {
+    List<BuildRequest.Secret> out = new ArrayList<>();
+    for (String spec : secrets == null ? List.<String>of() : secrets) {
+      if (spec == null || spec.isBlank()) {
+        continue;
+      }
+      try {
+        out.add(resolved(BuildRequest.Secret.parse(spec.trim(), System.getenv())));
+      } catch (IllegalArgumentException e) {
+        throw new MojoFailureException("invalid <secrets> entry: " + e.getMessage());
+      }
+    }
+    for (Map.Entry<String, String> e : prefixed(SECRET_PREFIX).entrySet()) {
+      out.add(resolved(BuildRequest.Secret.ofFile(e.getKey(), Path.of(e.getValue()))));
+    }
+    return out;
+  }
+
+  private BuildRequest.Secret resolved(BuildRequest.Secret s) {
+    if (s.file().isPresent() && !s.file().get().isAbsolute()) {
+      return BuildRequest.Secret.ofFile(s.id(), project.getBasedir().toPath().resolve(s.file().get()));
+    }
+    return s;
   }
 
   private PullPolicy pullPolicy() throws MojoFailureException {
