@@ -5,6 +5,8 @@ import dev.jbuild.build.BuildResult;
 import dev.jbuild.build.Builder;
 import dev.jbuild.build.OutputSpec;
 import dev.jbuild.build.registry.ImageReference;
+import dev.jbuild.build.sandbox.Sandbox;
+import dev.jbuild.cache.JbuildRoot;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,10 +66,9 @@ public class BuildMojo extends JbuildMojo {
     LogListener listener = new LogListener(goal.getLog());
     long start = System.nanoTime();
     BuildResult result;
-    try {
-      result =
-          new Builder(goal.jbuildRoot(), goal.registryOptions(names), goal.sandbox(), listener)
-              .build(request);
+    JbuildRoot root = goal.jbuildRoot();
+    try (Sandbox sandbox = goal.sandbox(root, listener)) {
+      result = new Builder(root, goal.registryOptions(names), sandbox, listener).build(request);
     } catch (RuntimeException e) {
       throw rethrow(Failures.of(e, goal.dockerfilePath()));
     }

@@ -6,6 +6,7 @@ import dev.jbuild.build.JbuildException;
 import dev.jbuild.build.PullPolicy;
 import dev.jbuild.build.registry.Credentials;
 import dev.jbuild.build.registry.RegistryOptions;
+import dev.jbuild.build.sandbox.NamespaceSandbox;
 import dev.jbuild.build.sandbox.Sandbox;
 import dev.jbuild.cache.JbuildRoot;
 import dev.jbuild.layer.Compression;
@@ -120,6 +121,13 @@ abstract class JbuildMojo extends AbstractMojo {
   /** How new layers are compressed: {@code gzip} (default), {@code zstd} or {@code none}. */
   @Parameter(property = "jbuild.compression", defaultValue = "gzip")
   String compression;
+
+  /**
+   * How RUN steps snapshot the filesystem: {@code auto} (overlayfs where the kernel allows it,
+   * else a copy), {@code overlay} or {@code copy}.
+   */
+  @Parameter(property = "jbuild.snapshotter", defaultValue = "auto")
+  String snapshotter;
 
   /** jbuild's state directory (image store and cache); default {@code $JBUILD_ROOT} or {@code ~/.cache/jbuild}. */
   @Parameter(property = "jbuild.root")
@@ -389,8 +397,17 @@ abstract class JbuildMojo extends AbstractMojo {
     return out;
   }
 
-  /** The sandbox for RUN steps: the one the CLI uses. */
-  Sandbox sandbox() {
-    return Sandbox.unavailable();
+  /**
+   * The sandbox for RUN steps, the CLI's: a worker JVM under {@code unshare} (rootless in a user
+   * namespace when Maven is not root) that this build starts on its first RUN and stops at its end.
+   */
+  Sandbox sandbox(JbuildRoot jbuildRoot, dev.jbuild.build.event.BuildListener listener)
+      throws MojoFailureException {
+    String s = snapshotter == null ? "auto" : snapshotter.trim().toLowerCase(Locale.ROOT);
+    if (!List.of("auto", "overlay", "copy").contains(s)) {
+      throw new MojoFailureException(
+          "invalid <snapshotter> \"" + snapshotter + "\" (jbuild.snapshotter): use auto, overlay or copy");
+    }
+    return new NamespaceSandbox(jbuildRoot, listener, s);
   }
 }
