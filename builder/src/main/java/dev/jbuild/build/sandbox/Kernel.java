@@ -70,6 +70,8 @@ final class Kernel {
 
     static native int geteuid();
 
+    static native int umask(int mask);
+
     static native long lgetxattr(byte[] path, byte[] name, byte[] value, long size)
         throws LastErrorException;
 
@@ -117,6 +119,11 @@ final class Kernel {
 
   static int geteuid() {
     return LibC.geteuid();
+  }
+
+  /** umask(2) for the whole process; returns the previous mask. */
+  static int umask(int mask) {
+    return LibC.umask(mask);
   }
 
   /**

@@ -60,6 +60,8 @@ public final class SandboxWorker {
     System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true,
         StandardCharsets.UTF_8));
     DataInputStream in = WorkerProtocol.input(new FileInputStream(FileDescriptor.in));
+    // steps create files as in a container (runc's umask), whatever the user's umask is
+    Kernel.umask(022);
     Path root = Path.of(args[0]).toAbsolutePath();
     String requested = args.length > 1 ? args[1] : "auto";
     Path tmp = Files.createDirectories(root.resolve("tmp"));

@@ -164,7 +164,8 @@ final class StepRun {
 
   /**
    * {@code /dev}: a tmpfs with the usual device nodes bind-mounted from the host, the standard
-   * symlinks, {@code /dev/shm} and the here-documents in {@code /dev/pipes}.
+   * symlinks, a private {@code /dev/pts}, {@code /dev/shm} and the here-documents in {@code
+   * /dev/pipes}.
    */
   private void setUpDev(RunContext context, Path runDir) throws IOException {
     Path dev = context.mountPoint("/dev", true);
@@ -179,6 +180,18 @@ final class StepRun {
     Files.createSymbolicLink(dev.resolve("stdout"), Path.of("/proc/self/fd/1"));
     Files.createSymbolicLink(dev.resolve("stderr"), Path.of("/proc/self/fd/2"));
     Files.createSymbolicLink(dev.resolve("ptmx"), Path.of("pts/ptmx"));
+    Path pts = Files.createDirectory(dev.resolve("pts"));
+    try {
+      Kernel.mount("devpts", pts, "devpts", Kernel.MS_NOSUID | Kernel.MS_NOEXEC,
+          "newinstance,ptmxmode=0666,mode=0620,gid=5");
+    } catch (Kernel.KernelException e) {
+      try { // gid 5 (tty) is not mapped in a one-id user namespace
+        Kernel.mount("devpts", pts, "devpts", Kernel.MS_NOSUID | Kernel.MS_NOEXEC,
+            "newinstance,ptmxmode=0666,mode=0620");
+      } catch (Kernel.KernelException again) {
+        worker.log("no /dev/pts for step " + id + ": " + again.getMessage());
+      }
+    }
     Path shm = Files.createDirectory(dev.resolve("shm"));
     Kernel.mount("shm", shm, "tmpfs", Kernel.MS_NOSUID | Kernel.MS_NODEV | Kernel.MS_NOEXEC,
         "mode=1777,size=65536k");

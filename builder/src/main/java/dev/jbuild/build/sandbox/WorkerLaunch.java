@@ -151,8 +151,14 @@ record WorkerLaunch(List<String> command, boolean rootless, List<List<String>> i
             .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     List<String> cmd = new ArrayList<>();
     cmd.add(javaBin);
-    cmd.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
-        "-XX:-UsePerfData", "-Djava.awt.headless=true"));
+    // C2 stays on: layer digests and gzip need its SHA-256 and CRC intrinsics
+    cmd.addAll(List.of("-XX:+UseSerialGC", "-XX:-UsePerfData", "-Djava.awt.headless=true"));
+    // the launcher's class-data archive holds the same jar's classes: map it too
+    for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (arg.startsWith("-XX:SharedArchiveFile=")) {
+        cmd.add(arg);
+      }
+    }
     cmd.addAll(List.of("-cp", classPath()));
     cmd.add(SandboxWorker.class.getName());
     return cmd;

@@ -124,6 +124,7 @@ class SandboxTest {
     Map<String, LayerEntry> layer = lastLayer(r);
     assertThat(layer).containsKey("f");
     assertThat(content(layer.get("f"))).isEqualTo("hi\n");
+    assertThat(layer.get("f").mode()).isEqualTo(0644); // umask 022 whatever the user's is
     // the mount points made for /dev, /proc and the /etc files are not part of the layer
     assertThat(layer.keySet()).doesNotContain("dev/", "proc/", "etc/hosts", "etc/resolv.conf",
         "etc/hostname");
@@ -244,5 +245,33 @@ class SandboxTest {
         lastLayer(build("heredoc",
             "FROM busybox:test\nRUN <<EOF\n#!/bin/sh\necho from-pipe > /p\nEOF\n"));
     assertThat(content(layer.get("p"))).isEqualTo("from-pipe\n");
+  }
+
+  @Test
+  void devProcAndEtcAreThereButNotInTheLayer() throws IOException {
+    Map<String, LayerEntry> layer =
+        lastLayer(build("dev",
+            "FROM busybox:test\n"
+                + "RUN ls -1 /dev > /devlist && head -c 3 /dev/zero | wc -c > /zero"
+                + " && echo $$ > /mypid && cat /etc/hosts /etc/hostname > /etcfiles"
+                + " && test -c /dev/pts/ptmx && ls /dev/shm && ls /proc/self/fd > /dev/null\n"));
+    assertThat(layer.keySet())
+        .containsExactlyInAnyOrder("devlist", "zero", "mypid", "etcfiles");
+    assertThat(content(layer.get("devlist")).lines().toList())
+        .contains("null", "zero", "full", "random", "urandom", "tty", "pts", "shm", "fd");
+    assertThat(content(layer.get("zero")).trim()).isEqualTo("3");
+    assertThat(content(layer.get("mypid")).trim()).isEqualTo("1"); // its own PID namespace
+    assertThat(content(layer.get("etcfiles"))).contains("localhost").contains(StepRun.HOSTNAME);
+  }
+
+  @Test
+  void stagesRunTheirStepsInParallelOnOneWorker() throws IOException {
+    Map<String, LayerEntry> layer =
+        lastLayer(build("parallel",
+            "FROM busybox:test AS a\nRUN sleep 1 && echo a > /a\n"
+                + "FROM busybox:test AS b\nRUN sleep 1 && echo b > /b\n"
+                + "FROM busybox:test\nCOPY --from=a /a /a\nCOPY --from=b /b /b\n"
+                + "RUN cat /a /b > /ab\n"));
+    assertThat(content(layer.get("ab"))).isEqualTo("a\nb\n");
   }
 }
