@@ -127,10 +127,7 @@ final class StepRun {
         throw undo;
       }
       long start = System.nanoTime();
-      LayerBlob blob;
-      try (ChunkStream out = new ChunkStream()) {
-        blob = fs.writeLayer(writer(), out);
-      }
+      LayerBlob blob = writeLayer(fs, runDir);
       long millis = (System.nanoTime() - start) / 1_000_000;
       worker.log("step " + id + ": snapshot " + millis + " ms, layer " + blob.size() + " bytes");
       return new WorkerProtocol.Done(id, blob.diffId().toString(), blob.digest().toString(),
@@ -154,12 +151,36 @@ final class StepRun {
     }
   }
 
-  private LayerWriter writer() {
-    LayerWriter.Options o =
-        new LayerWriter.Options(
-            Compression.valueOf(spec.compression()), spec.level(),
-            spec.epochSeconds() == Long.MIN_VALUE ? null : Instant.ofEpochSecond(spec.epochSeconds()));
-    return new LayerWriter(o);
+  /**
+   * The layer of the step's changes, sent to the build as it is written: the snapshotter
+   * writes the plain tar (to a file in the run directory), then {@link LayerCompression}
+   * compresses it.
+   */
+  private LayerBlob writeLayer(Snapshotter.RootFs fs, Path runDir) throws IOException {
+    Compression compression = Compression.valueOf(spec.compression());
+    LayerWriter plainWriter =
+        new LayerWriter(
+            new LayerWriter.Options(
+                Compression.NONE, 0,
+                spec.epochSeconds() == Long.MIN_VALUE
+                    ? null
+                    : Instant.ofEpochSecond(spec.epochSeconds())));
+    if (compression == Compression.NONE) {
+      try (ChunkStream out = new ChunkStream()) {
+        return fs.writeLayer(plainWriter, out);
+      }
+    }
+    Path tar = runDir.resolve("layer.tar");
+    LayerBlob plain;
+    try (OutputStream f = new java.io.BufferedOutputStream(
+        Files.newOutputStream(tar, java.nio.file.StandardOpenOption.CREATE_NEW), 1 << 16)) {
+      plain = fs.writeLayer(plainWriter, f);
+    }
+    try (ChunkStream out = new ChunkStream()) {
+      return LayerCompression.compress(tar, plain, compression, spec.level(), out);
+    } finally {
+      Files.deleteIfExists(tar);
+    }
   }
 
   /**

@@ -53,7 +53,8 @@ class SandboxTest {
   static void setUp() throws IOException {
     root = new JbuildRoot(tmp.resolve("root"));
     storeBusybox(root, "busybox:test");
-    sandbox = new NamespaceSandbox(root, events::add);
+    sandbox = new NamespaceSandbox(root, events::add,
+        System.getProperty("jbuild.test.snapshotter", "auto"));
   }
 
   @AfterAll
