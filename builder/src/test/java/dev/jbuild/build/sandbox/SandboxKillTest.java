@@ -57,7 +57,7 @@ class SandboxKillTest {
           new Builder(root, RegistryOptions.defaults(), sandbox, catcher)
               .build(BuildRequest.builder(ctx).pull(PullPolicy.NEVER).build()));
       assertThat(started.await(60, TimeUnit.SECONDS)).isTrue();
-      assertThat(processesWith(marker)).isNotEmpty();
+      awaitRunning(marker);
       ProcessHandle worker = ProcessHandle.current().children()
           .filter(p -> cmdline(p).contains(SandboxWorker.class.getName()))
           .findFirst().orElseThrow();
@@ -92,7 +92,7 @@ class SandboxKillTest {
         seen.add(line);
       }
       assertThat(line).as("output: %s", seen).isEqualTo("started");
-      assertThat(processesWith(marker)).isNotEmpty();
+      awaitRunning(marker);
       build.destroyForcibly(); // SIGKILL: no shutdown hook, no close()
       build.waitFor(10, TimeUnit.SECONDS);
     }
@@ -178,6 +178,15 @@ class SandboxKillTest {
       throw new java.io.UncheckedIOException(e);
     }
     return out;
+  }
+
+  /** Waits for the step's sleep (the shell printed "started" just before it forks it). */
+  private static void awaitRunning(String marker) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline && processesWith(marker).isEmpty()) {
+      Thread.sleep(20);
+    }
+    assertThat(processesWith(marker)).isNotEmpty();
   }
 
   private static void awaitGone(String marker, Path root) throws InterruptedException {
