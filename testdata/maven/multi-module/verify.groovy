@@ -28,6 +28,12 @@ assert appConfig.config.Env.contains('RUNTIME_BASE=multi')
 assert appConfig.config.Entrypoint == ['java', '-jar', '/app/app.jar']
 // tool was built beside them, from the plain base
 assert images.tool.Layers.size() == 2
+// the save goal wrote each image as an archive skopeo reads, the same manifest as the push
+def tool = skopeo('inspect', "oci-archive:${new File(basedir, 'tool/target/jbuild-image.tar')}")
+assert tool.Digest == images.tool.Digest
+def app = skopeo('inspect', "docker-archive:${new File(basedir, 'app/target/jbuild-image.tar')}")
+assert app.Layers.size() == images.app.Layers.size()
+assert (log =~ /saved \S+ as (oci|docker)-archive to /).count == 2
 // the pushes resolved app's base from the local store, never from a registry that had no such image yet
 assert !log.contains('ERROR')
 true
