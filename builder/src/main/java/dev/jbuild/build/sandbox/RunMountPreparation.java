@@ -98,7 +98,7 @@ public final class RunMountPreparation implements RunPreparation {
   }
 
   /**
-   * An overlay of {@code lowers} (bottom first) at {@code work/m}: read-only, or over a fresh
+   * An overlay of {@code lowers} (bottom first) at {@code work/o}: read-only, or over a fresh
    * upper directory in {@code work}. The lower dirs are named by short links and given relative
    * to the worker's working directory (as the root overlay is), so many layers fit the one page
    * of mount options; an empty bottom layer makes a read-only overlay of one layer valid.
@@ -119,7 +119,14 @@ public final class RunMountPreparation implements RunPreparation {
     }
     options.append(",userxattr");
     Path merged = Files.createDirectory(work.resolve("o"));
-    Kernel.mount("overlay", merged, "overlay", writable ? 0 : Kernel.MS_RDONLY, options.toString());
+    try {
+      Kernel.mount("overlay", merged, "overlay", writable ? 0 : Kernel.MS_RDONLY, options.toString());
+    } catch (Kernel.KernelException e) {
+      throw new IOException(
+          "a bind mount from a stage or an image, an rw bind mount and a cache seeded from= need"
+              + " overlayfs, which this machine does not allow here (" + e.getMessage() + ")",
+          e);
+    }
     context.onUndo(() -> Kernel.umount(merged, Kernel.MNT_DETACH));
     return merged;
   }
