@@ -42,18 +42,20 @@ import java.util.concurrent.ThreadLocalRandom;
  *   <li>a directory that replaced whatever the stack had at its path (removed and made again,
  *       or made where a file was) is opaque, as overlayfs marks a directory made over a
  *       whiteout, and shows only its new contents;
- *   <li>hard links: the changed names of a file go in as one group, and a name linked during
+ *   <li>hard links: names made during the step go in as one group, and a name linked during
  *       the step brings an older name along ({@code ln old new} puts both names in the layer,
- *       as overlayfs's link-up does).
+ *       as overlayfs's link-up does); changed names of the stack go in as files of their own,
+ *       as overlayfs copies each name up on its own.
  * </ul>
  *
  * <p>What overlayfs does and a walk cannot see: a file opened for writing but left as it was,
  * or given by chmod/chown/touch the values it already had, is copied up by overlayfs and absent
  * here (its ctime moves, but a file's ctime also moves when another of its names is linked or
  * removed, so it cannot stand for a copy-up); a file of the stack with several hard-linked
- * names is copied up by overlayfs under the one name written or linked through (the others
- * keep the old inode), while here all its names change together, and a new link brings the
- * first older name in layer order; a directory made elsewhere during the step and renamed into
+ * names is copied up by overlayfs under the names written or linked through (the others keep
+ * the old inode), while here all its names change together (they match when the step touches
+ * every name, as {@code chmod -R} or a glob does), and a new link brings the first older name
+ * in layer order; a directory made elsewhere during the step and renamed into
  * an existing directory is opaque in overlayfs (the marker hides nothing) and not here.
  */
 public final class TreeDiff {
@@ -222,6 +224,8 @@ public final class TreeDiff {
     private final Map<String, LayerEntry> out = new HashMap<>();
     // Regular files with several names, by (dev, ino): their names in walk order.
     private final Map<List<Long>, List<String>> links = new LinkedHashMap<>();
+    // Those of them that are files of the stack too (extracted hard links, normally).
+    private final Set<String> oldNames = new HashSet<>();
     private final byte[] bufferA = new byte[64 * 1024];
     private final byte[] bufferB = new byte[64 * 1024];
     boolean replayable = true;
@@ -324,6 +328,9 @@ public final class TreeDiff {
       if (fmt == Posix.S_IFREG && (Integer) a.get("nlink") > 1) {
         links.computeIfAbsent(List.of((Long) a.get("dev"), (Long) a.get("ino")),
             k -> new ArrayList<>()).add(path);
+        if (before != null && before.type() == EntryType.FILE) {
+          oldNames.add(path);
+        }
       }
       if (before == null) {
         out.put(path, entry(p, path, a));
@@ -365,36 +372,47 @@ public final class TreeDiff {
     }
 
     /**
-     * The names of a file with several names, the first in layer order carrying the bytes. A
-     * name linked during the step brings one unchanged older name along, as overlayfs's
-     * link-up copies up the name linked from; which one that was is not recorded anywhere, so
-     * the first in layer order stands for it.
+     * The names of files with several names. Overlayfs copies up each name of a lower file on
+     * its own (the copy-up breaks the hard link), so every changed name of the stack stays a
+     * file of its own; names linked during the step are hard links to one of them, or, when
+     * none changed, to the first older name in layer order, which overlayfs's link-up copies
+     * up (which name the link was made from is recorded nowhere).
      */
     private void hardLinks() throws IOException {
       for (List<String> names : links.values()) {
-        List<String> included = new ArrayList<>();
-        String unchanged = null;
-        for (String name : names) { // walk order is layer order
-          if (out.containsKey(name)) {
-            included.add(name);
-          } else if (unchanged == null) {
-            unchanged = name;
-          }
-        }
-        if (included.isEmpty() || names.size() < 2) {
+        if (names.size() < 2) {
           continue;
         }
-        if (unchanged != null) {
-          included.add(unchanged);
-          included.sort(LayerPaths::compare);
-          out.put(unchanged, entry(root.resolve(unchanged), unchanged,
-              Files.readAttributes(root.resolve(unchanged), ATTRS, LinkOption.NOFOLLOW_LINKS)));
+        List<String> changedOld = new ArrayList<>();
+        List<String> group = new ArrayList<>();
+        String unchangedOld = null;
+        for (String name : names) { // walk order is layer order
+          if (!oldNames.contains(name)) {
+            group.add(name);
+          } else if (out.containsKey(name)) {
+            changedOld.add(name);
+          } else if (unchangedOld == null) {
+            unchangedOld = name;
+          }
         }
-        if (included.size() < names.size()) {
-          replayable = false; // an older name keeps sharing the changed inode in the copy
+        if (group.isEmpty()) {
+          replayable &= changedOld.size() < 2; // the copy keeps them linked; the layer cannot
+          continue;
         }
-        String first = included.get(0);
-        for (String name : included) {
+        String carrier = !changedOld.isEmpty() ? changedOld.get(0) : unchangedOld;
+        if (carrier != null) {
+          if (!out.containsKey(carrier)) {
+            out.put(carrier, entry(root.resolve(carrier), carrier,
+                Files.readAttributes(root.resolve(carrier), ATTRS, LinkOption.NOFOLLOW_LINKS)));
+          }
+          group.add(carrier);
+          group.sort(LayerPaths::compare);
+        }
+        if (group.size() < names.size()) {
+          replayable = false; // other names keep sharing the changed inode in the copy
+        }
+        String first = group.get(0);
+        for (String name : group) {
           LayerEntry e = out.get(name);
           if (!name.equals(first)) {
             out.put(name, new LayerEntry(name, EntryType.HARDLINK, e.mode(), e.uid(), e.gid(),

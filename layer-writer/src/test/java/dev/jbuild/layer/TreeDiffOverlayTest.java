@@ -73,7 +73,10 @@ class TreeDiffOverlayTest {
         Arguments.of("add-remove-add", "echo 1 > etc/cycle && rm etc/cycle && echo 2 > etc/cycle",
             false),
         Arguments.of("remove-one-name-of-a-hard-link", "rm bin/h2", false),
-        Arguments.of("link-the-first-name-of-a-hard-link", "ln bin/h1 bin/h3", false));
+        Arguments.of("link-the-first-name-of-a-hard-link", "ln bin/h1 bin/h3", false),
+        Arguments.of("chmod-every-name-of-a-hard-link", "chmod 700 bin/h*", false),
+        Arguments.of("chmod-every-name-and-link-again", "chmod 700 bin/h1 bin/h2"
+            + " && ln bin/h1 bin/h0", false));
   }
 
   /**
