@@ -277,6 +277,11 @@ public final class NamespaceSandbox implements Sandbox {
       throw step == null ? new JbuildException(message)
           : new BuildStepException(step.span(), message);
     }
+    if (!ready.overlay() && snapshotter.equals("auto")) {
+      listener.onEvent(new BuildEvent.Warning("overlayfs cannot be mounted here ("
+          + ready.overlayProblem() + "): RUN steps run on a copy of the root filesystem, which"
+          + " is slower (--snapshotter=copy)"));
+    }
     if (ready.overlay() || !snapshotter.equals("overlay")) {
       return worker;
     }
