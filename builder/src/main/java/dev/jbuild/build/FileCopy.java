@@ -383,7 +383,8 @@ final class FileCopy {
           try (InputStream in = e.content().open()) {
             bytes = in.readAllBytes();
           }
-          copy = LayerEntry.file(path, e.mode(), bytes).withOwner(e.uid(), e.gid()).withMtime(e.mtime());
+          copy = LayerEntry.file(path, e.mode(), bytes).withOwner(e.uid(), e.gid()).withMtime(e.mtime())
+              .withXattrs(e.xattrs());
         } else if (e.type() == EntryType.HARDLINK) {
           copy = LayerEntry.hardlink(path, join(base, e.linkTarget()));
         }
