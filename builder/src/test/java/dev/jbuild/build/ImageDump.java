@@ -116,6 +116,11 @@ record ImageDump(JsonNode config, Map<String, FileRow> files) {
           size = target.size();
           sha = target.sha256();
         }
+      } else if (e.isFIFO()) {
+        // before isFile(): commons-compress calls any entry not ending in "/" a file
+        type = "fifo";
+      } else if (e.isCharacterDevice() || e.isBlockDevice()) {
+        type = e.isCharacterDevice() ? "chardev" : "blockdev";
       } else if (e.isFile()) {
         type = "file";
         size = e.getSize();
