@@ -149,7 +149,7 @@ class BuildahDifferentialIT {
         .isEmpty();
   }
 
-  private static void compareConfig(JsonNode ours, JsonNode theirs, Map<String, String[]> diffs)
+  static void compareConfig(JsonNode ours, JsonNode theirs, Map<String, String[]> diffs)
       throws IOException {
     JsonNode a = ours.path("config");
     JsonNode b = theirs.path("config");
@@ -181,7 +181,7 @@ class BuildahDifferentialIT {
         ImageDump.JSON.convertValue(v, Object.class));
   }
 
-  private static void compareFiles(ImageDump a, ImageDump b, Map<String, String[]> diffs) {
+  static void compareFiles(ImageDump a, ImageDump b, Map<String, String[]> diffs) {
     Set<String> paths = new LinkedHashSet<>(a.files().keySet());
     paths.addAll(b.files().keySet());
     for (String p : new TreeSet<>(paths)) {
@@ -244,7 +244,7 @@ class BuildahDifferentialIT {
   }
 
   /** Runs a command; null on success, else its output. */
-  private static String run(List<String> cmd) throws Exception {
+  static String run(List<String> cmd) throws Exception {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     byte[] output = p.getInputStream().readAllBytes();
     if (!p.waitFor(120, TimeUnit.SECONDS)) {
