@@ -126,10 +126,14 @@ final class StepRun {
       if (undo != null) {
         throw undo;
       }
+      java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
       long start = System.nanoTime();
+      long startCpu = cpu.getCurrentThreadCpuTime();
       LayerBlob blob = writeLayer(fs, runDir);
       long millis = (System.nanoTime() - start) / 1_000_000;
-      worker.log("step " + id + ": snapshot " + millis + " ms, layer " + blob.size() + " bytes");
+      long cpuMillis = (cpu.getCurrentThreadCpuTime() - startCpu) / 1_000_000;
+      worker.log("step " + id + ": snapshot " + millis + " ms (" + cpuMillis + " ms CPU), layer "
+          + blob.size() + " bytes");
       return new WorkerProtocol.Done(id, blob.diffId().toString(), blob.digest().toString(),
           blob.size(), blob.mediaType(), millis);
     } finally {
