@@ -20,11 +20,19 @@ import java.util.List;
  * given relative to the worker's working directory, the parent of every run directory (as
  * Docker's overlay2 driver does), so that a long chain of layers fits into the one page of
  * mount options.
+ *
+ * <p>Mounted {@code volatile} (Linux 5.10+): without it the kernel fsyncs every file it copies
+ * up, and a {@code chown -R} over 20,000 small files of a lower layer spent 50 s of a 58 s step
+ * waiting for the journal (5,000 files: 18.8 s against 0.7 s on the bench's ext4). The upper
+ * dir only has to outlive the step: it is read into a layer blob (written to a temp file,
+ * fsynced, renamed) and deleted, and a crash discards the run directory anyway.
  */
 final class OverlaySnapshotter implements Snapshotter {
   private static final int MAX_OPTIONS = 4000;
 
   private final LayerDirs layers;
+  /** Cleared when the kernel refuses {@code volatile} (before 5.10): then mounts sync. */
+  private volatile boolean skipSyncs = true;
 
   OverlaySnapshotter(LayerDirs layers) {
     this.layers = layers;
@@ -63,6 +71,17 @@ final class OverlaySnapshotter implements Snapshotter {
     List<Path> lowerDirs = new ArrayList<>();
     for (String l : lowers) {
       lowerDirs.add(runDir.getParent().resolve(l));
+    }
+    if (skipSyncs) {
+      try {
+        Kernel.mount("overlay", merged, "overlay", 0, options + ",volatile");
+        return new Mounted(upper, merged, lowerDirs);
+      } catch (Kernel.KernelException e) {
+        if (e.errno() != Kernel.EINVAL) {
+          throw e;
+        }
+        skipSyncs = false; // an older kernel: an unknown option
+      }
     }
     Kernel.mount("overlay", merged, "overlay", 0, options);
     return new Mounted(upper, merged, lowerDirs);
