@@ -314,8 +314,11 @@ run_jbuild() {
   local mode=$1 c=$2 r=$3 w; w=$(who "$mode")
   local st=$FS/$w/jbuild ctx=$WORK/cases/$c t=$FS/$w/tmp ref=$REG/bench/$c-jbuild-$mode-r$r
   rm -rf "$st"
-  as "$mode" "$J" pull --root "$st" --insecure-registry $REG $(bases "$c") > "$WORK/logs/jbuild-$mode-$c-pull-r$r.log" 2>&1 \
-    || { echo "jbuild pull failed ($mode $c)" >&2; return 1; }
+  local b  # jbuild pull takes one reference
+  for b in $(bases "$c"); do
+    as "$mode" "$J" pull --root "$st" --insecure-registry $REG "$b" >> "$WORK/logs/jbuild-$mode-$c-pull-r$r.log" 2>&1 \
+      || { echo "jbuild pull $b failed ($mode $c)" >&2; return 1; }
+  done
   timed jbuild "$mode" "$c" cold "$r" "$J" build --root "$st" --progress plain --iidfile "$t/iid.cold" -t "bench/$c:jbuild" "$ctx" || return 1
   timed jbuild "$mode" "$c" cached "$r" "$J" build --root "$st" --progress plain --iidfile "$t/iid.cached" -t "bench/$c:jbuild" "$ctx" || return 1
   local s; s=$(grep -oE 'in [0-9]+(\.[0-9]+)? ?s' "$LOG" | tail -1 | grep -oE '[0-9]+(\.[0-9]+)?')
