@@ -42,6 +42,7 @@ final class JibAccess {
   private static final Constructor<FailoverHttpClient> CLIENT_WITH_TRANSPORTS;
   private static final Field FAILOVER_HISTORY;
   private static final Object FAILOVER_HTTP;
+  private static final Method INSECURE_TRANSPORT;
 
   static {
     try {
@@ -58,6 +59,8 @@ final class JibAccess {
       CLIENT_WITH_TRANSPORTS.setAccessible(true);
       FAILOVER_HISTORY = FailoverHttpClient.class.getDeclaredField("failoverHistory");
       FAILOVER_HISTORY.setAccessible(true);
+      INSECURE_TRANSPORT = FailoverHttpClient.class.getDeclaredMethod("getInsecureHttpTransport");
+      INSECURE_TRANSPORT.setAccessible(true);
       Class<?> failover =
           Class.forName(FailoverHttpClient.class.getName() + "$Failover", true,
               FailoverHttpClient.class.getClassLoader());
@@ -107,13 +110,18 @@ final class JibAccess {
    * A client for a registry at {@code apiHost} (host and port) that speaks plain HTTP: its
    * requests go to {@code http://} at once, as Jib's own failover would end up doing, over an
    * Apache transport whose TLS is set up only if a redirect leads to an {@code https} URL.
+   *
+   * @param insecure the registry was named insecure: its unverified-TLS fallback is Jib's own
+   *     (built only if a request needs it), as with {@link #httpClient}
    */
   @SuppressWarnings("unchecked")
-  static FailoverHttpClient plainHttpClient(String apiHost, Consumer<LogEvent> logger) {
+  static FailoverHttpClient plainHttpClient(
+      String apiHost, boolean insecure, Consumer<LogEvent> logger) {
     try {
       Supplier<Object> transport = JibAccess::plainTransport;
+      Supplier<Object> fallback = insecure ? JibAccess::insecureTransport : transport;
       FailoverHttpClient client =
-          CLIENT_WITH_TRANSPORTS.newInstance(true, false, logger, transport, transport, false);
+          CLIENT_WITH_TRANSPORTS.newInstance(true, false, logger, transport, fallback, false);
       URL url = new URL("https://" + apiHost + "/v2/");
       ((Map<String, Object>) FAILOVER_HISTORY.get(client))
           .put(url.getHost() + ":" + url.getPort(), FAILOVER_HTTP);
@@ -184,6 +192,19 @@ final class JibAccess {
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException(
           "this jbuild was built against Jib Core 0.28.1 and its HTTP libraries; they differ", e);
+    }
+  }
+
+  /** Jib's transport that accepts any certificate. */
+  private static Object insecureTransport() {
+    try {
+      return INSECURE_TRANSPORT.invoke(null);
+    } catch (IllegalAccessException e) {
+      throw new IllegalStateException(e);
+    } catch (InvocationTargetException e) {
+      throw e.getCause() instanceof RuntimeException
+          ? (RuntimeException) e.getCause()
+          : new IllegalStateException(e.getCause());
     }
   }
 

@@ -85,18 +85,27 @@ public final class Registries {
    * The HTTP client for this registry: verified TLS only; or, for an insecure registry, Jib's
    * failover to unverified TLS and plain HTTP; or, for a loopback registry found to speak plain
    * HTTP on its port, a client that goes to HTTP at once and sets up TLS only if a redirect
-   * needs it (Jib would try TLS twice, building two trust stores, before each new host).
+   * needs it (Jib would try TLS twice, building two trust stores, before each new host). An
+   * insecure registry with a port gets the same plain client when one plain request shows that
+   * the port speaks HTTP, which is where Jib's failover would end up.
    */
   private FailoverHttpClient client(String registry, String apiHost, String repository) {
+    String host = RegistryOptions.hostOf(apiHost);
+    boolean explicitPort = apiHost.length() > host.length();
+    int port = explicitPort ? Integer.parseInt(apiHost.substring(host.length() + 1)) : 443;
     if (options.isInsecure(registry)) {
+      if (explicitPort) {
+        String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+        TlsProbe.Result plain = TlsProbe.plainProbe(host, bare, port);
+        if (plain != null && plain.outcome() == TlsProbe.Outcome.PLAIN) {
+          return JibAccess.plainHttpClient(apiHost, true, log -> {});
+        }
+      }
       return JibAccess.httpClient(true, log -> {});
     }
     if (!RegistryOptions.isLoopback(registry)) {
       return JibAccess.httpClient(false, log -> {});
     }
-    String host = RegistryOptions.hostOf(apiHost);
-    boolean explicitPort = apiHost.length() > host.length();
-    int port = explicitPort ? Integer.parseInt(apiHost.substring(host.length() + 1)) : 443;
     TlsProbe.Result probe = TlsProbe.probe(host, port);
     switch (probe.outcome()) {
       case UNTRUSTED:
@@ -111,7 +120,7 @@ public final class Registries {
         return JibAccess.httpClient(false, log -> {});
       case PLAIN:
         if (explicitPort) {
-          return JibAccess.plainHttpClient(apiHost, log -> {});
+          return JibAccess.plainHttpClient(apiHost, false, log -> {});
         }
         return JibAccess.httpClient(true, log -> {});
       case UNREACHABLE:

@@ -88,6 +88,27 @@ class PullPushIT {
   }
 
   @Test
+  void insecurePlainRegistryPushesAndPullsOverPlainHttp() {
+    // --insecure-registry HOST:PORT on a port that speaks plain HTTP: the one plain request
+    // finds it, the client goes to HTTP at once; the round trip must be the same
+    registries =
+        new Registries(
+            RegistryOptions.defaults()
+                .withCredentials(new Credentials(List.of()))
+                .withRetry(RetryPolicy.NONE)
+                .withInsecure(java.util.Set.of(REGISTRY.host())),
+            events::add);
+    TestImages.Image image = TestImages.busybox(AMD64);
+    Digest digest = seed("insecure/busybox:1", image);
+
+    PullImage.PulledImage pulled = pull("insecure/busybox:1", AMD64);
+    assertThat(pulled.manifest().digest()).isEqualTo(digest);
+    for (TestImages.Blob blob : image.blobs()) {
+      assertThat(store.blobs().read(blob.digest())).isEqualTo(blob.bytes());
+    }
+  }
+
+  @Test
   void pullsByDigest() {
     Digest digest = seed("pull/bydigest:1", TestImages.busybox(AMD64));
     PullImage.PulledImage pulled = pull("pull/bydigest@" + digest, AMD64);
