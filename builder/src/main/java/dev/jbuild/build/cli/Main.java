@@ -55,6 +55,12 @@ public final class Main implements Runnable {
 
   /** Runs one command line; never calls {@code System.exit}. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
+    if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+      // what picocli prints for the version option, without building its command model from
+      // the annotations (spun proxy classes, converters): that was half of this command's run
+      printVersion(out);
+      return OK;
+    }
     String needed = needed(args);
     CommandLine cli = commandLine(out, err, needed);
     String[] line = withDefaultCommand(cli, args);
@@ -86,6 +92,13 @@ public final class Main implements Runnable {
       return null;
     }
     return SUBCOMMANDS.containsKey(first) ? first : "build";
+  }
+
+  static void printVersion(PrintStream out) {
+    for (String line : new VersionProvider().getVersion()) {
+      out.println(line);
+    }
+    out.flush();
   }
 
   /** Whether standard error is a terminal (live progress) rather than a log or a pipe. */

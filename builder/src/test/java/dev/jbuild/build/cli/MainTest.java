@@ -26,6 +26,17 @@ class MainTest {
   }
 
   @Test
+  void versionShortcutPrintsWhatPicocliPrints() {
+    assertThat(run("-V")).isZero();
+    ByteArrayOutputStream viaPicocli = new ByteArrayOutputStream();
+    Main.commandLine(System.out, System.err, "")
+        .printVersionHelp(new PrintStream(viaPicocli, true, StandardCharsets.UTF_8));
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .isEqualTo(viaPicocli.toString(StandardCharsets.UTF_8))
+        .contains("Java ");
+  }
+
+  @Test
   void unknownOptionIsUsageError() {
     assertThat(run("--no-such-option")).isEqualTo(Main.USAGE);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("--no-such-option");
