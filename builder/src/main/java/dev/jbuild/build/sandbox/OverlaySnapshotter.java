@@ -7,7 +7,9 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The kernel overlayfs snapshotter: the extracted layers are the lower dirs, a fresh upper dir
@@ -48,10 +50,18 @@ final class OverlaySnapshotter implements Snapshotter {
     String run = runDir.getFileName().toString();
     Path links = Files.createDirectory(runDir.resolve("l"));
     List<String> lowers = new ArrayList<>();
-    for (int i = 0; i < refs.size(); i++) {
+    Set<Path> higher = new HashSet<>();
+    for (int i = refs.size() - 1; i >= 0; i--) { // top layer first, as overlay lists them
       Path dir = layers.extracted(refs.get(i));
+      // the kernel refuses one directory twice among the lower dirs (ELOOP): two steps that made
+      // byte-identical layers, or two empty ones. Only the topmost occurrence stays: it applies
+      // everything the lower one did again over what lies between them, so the merged tree is
+      // the same
+      if (!higher.add(dir)) {
+        continue;
+      }
       Files.createSymbolicLink(links.resolve(Integer.toString(i)), dir);
-      lowers.add(0, run + "/l/" + i); // overlay lists the top layer first
+      lowers.add(run + "/l/" + i);
     }
     if (lowers.isEmpty()) { // FROM scratch: overlay needs one lower dir
       Files.createDirectory(runDir.resolve("e"));

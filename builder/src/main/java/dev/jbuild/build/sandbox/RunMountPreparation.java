@@ -92,7 +92,11 @@ public final class RunMountPreparation implements RunPreparation {
       throws IOException {
     List<Path> lowers = new ArrayList<>();
     for (RunStep.Layer l : layers) {
-      lowers.add(context.extractedLayer(l.blob(), l.diffId().toString()));
+      Path dir = context.extractedLayer(l.blob(), l.diffId().toString());
+      // one directory twice among the lower dirs is ELOOP: keep the topmost occurrence, which
+      // applies again everything the lower one did (as OverlaySnapshotter does)
+      lowers.remove(dir);
+      lowers.add(dir);
     }
     return overlay(context, lowers, work, writable);
   }
