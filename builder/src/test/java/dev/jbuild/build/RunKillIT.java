@@ -22,7 +22,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,13 +74,10 @@ class RunKillIT {
   }
 
   /**
-   * The whole contract, kills during a snapshot too, with {@code jbuild prune} in between. Fails
-   * today on two sandbox bugs: prune leaves the killed build's {@code tmp/.blob.tmp-*} behind,
-   * and a worker JVM killed in its snapshot's parent keeps writing the layer for more than
-   * {@link #GONE} after jbuild died.
+   * The whole contract, kills during a snapshot too, with {@code jbuild prune} in between: prune
+   * removes the killed build's {@code tmp/.blob.tmp-*} (its writer's pid is gone), and the
+   * worker stops writing the layer as soon as the build is gone, well within {@link #GONE}.
    */
-  @Disabled("jbuild prune leaves a killed build's tmp/.blob.tmp-* files, and the sandbox worker"
-      + " outlives jbuild killed (SIGKILL or SIGINT) during a snapshot: enable when both are fixed")
   @ParameterizedTest(name = "{0} during {1}, then prune")
   @CsvSource({"KILL, RUN", "INT, RUN", "KILL, SNAPSHOT", "INT, SNAPSHOT"})
   @Timeout(value = 5, unit = TimeUnit.MINUTES)

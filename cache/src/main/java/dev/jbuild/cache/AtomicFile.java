@@ -92,6 +92,27 @@ public final class AtomicFile implements Closeable {
     return dir.resolve(name);
   }
 
+  /**
+   * Whether {@code temp} is a name of {@link #tempName} whose writing process has exited (a
+   * killed build): it will never be committed, whatever its age. A live pid keeps it (also a pid
+   * reused since, which only delays its removal to the age rule); a writer in another PID
+   * namespace sharing the root is not supported.
+   */
+  static boolean writerGone(Path temp) {
+    String name = temp.getFileName().toString();
+    int dash = name.lastIndexOf('-');
+    if (!name.startsWith(".") || !name.contains(".tmp-") || dash < 0) {
+      return false;
+    }
+    long pid;
+    try {
+      pid = Long.parseLong(name.substring(dash + 1));
+    } catch (NumberFormatException e) {
+      return false;
+    }
+    return pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).isEmpty();
+  }
+
   /** The stream to write to; closing it does not commit. */
   public OutputStream stream() {
     return stream;

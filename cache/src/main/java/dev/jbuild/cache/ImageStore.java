@@ -288,7 +288,8 @@ public final class ImageStore {
       for (Path f : files) {
         try {
           if (Files.isRegularFile(f)
-              && Files.getLastModifiedTime(f).toInstant().isBefore(cutoff)
+              && (Files.getLastModifiedTime(f).toInstant().isBefore(cutoff)
+                  || AtomicFile.writerGone(f))
               && Files.deleteIfExists(f)) {
             removed++;
           }

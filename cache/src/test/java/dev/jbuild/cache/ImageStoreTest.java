@@ -179,6 +179,29 @@ class ImageStoreTest {
   }
 
   @Test
+  void garbageCollectionRemovesFreshTempFilesOfExitedWriters() throws Exception {
+    ImageStore store = ImageStore.open(new JbuildRoot(dir));
+    Process exited = new ProcessBuilder("true").start();
+    exited.waitFor();
+    // a killed build's half-written blob: fresh, but its writer is gone
+    Path orphan = dir.resolve("tmp/.blob.tmp-1f2e3d-" + exited.pid());
+    Path ours = dir.resolve("tmp/.blob.tmp-4a5b6c-" + ProcessHandle.current().pid());
+    Path live = dir.resolve("tmp/.blob.tmp-7d8e9f-1"); // init never exits
+    Path other = dir.resolve("tmp/scratch-" + exited.pid()); // not a temp name of ours
+    for (Path p : List.of(orphan, ours, live, other)) {
+      Files.write(p, new byte[3]);
+    }
+
+    GcReport report = store.collectGarbage(GcRoots.none(), ImageStore.DEFAULT_GRACE);
+
+    assertThat(orphan).doesNotExist();
+    assertThat(ours).exists();
+    assertThat(live).exists();
+    assertThat(other).exists();
+    assertThat(report.removedTempFiles()).isEqualTo(1);
+  }
+
+  @Test
   void concurrentTaggersInOneProcessLoseNothing() throws Exception {
     ImageStore store = ImageStore.open(new JbuildRoot(dir));
     TestImages.Image img = TestImages.put(store.blobs(), "x");

@@ -42,6 +42,7 @@ public final class SandboxWorker {
   private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
   private final long pid = ProcessHandle.current().pid();
   private volatile boolean broken;
+  private volatile boolean stopping;
 
   private SandboxWorker(Path root, DataOutputStream out, long mappedIds, Snapshotter snapshotter,
       LayerDirs layers) {
@@ -186,6 +187,7 @@ public final class SandboxWorker {
 
   /** Kills every step and waits (a while) for their cleanup. */
   private void shutdown() {
+    stopping = true;
     for (StepRun r : runs.values()) {
       r.cancel();
     }
@@ -216,6 +218,11 @@ public final class SandboxWorker {
         broken = true; // the build is gone; the stdin EOF will stop us
       }
     }
+  }
+
+  /** Whether the build went away: its end of the protocol pipe broke, or it closed our stdin. */
+  boolean buildGone() {
+    return broken || stopping;
   }
 
   void log(String message) {

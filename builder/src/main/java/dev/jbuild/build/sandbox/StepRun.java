@@ -176,8 +176,8 @@ final class StepRun {
     }
     Path tar = runDir.resolve("layer.tar");
     LayerBlob plain;
-    try (OutputStream f = new java.io.BufferedOutputStream(
-        Files.newOutputStream(tar, java.nio.file.StandardOpenOption.CREATE_NEW), 1 << 16)) {
+    try (OutputStream f = new java.io.BufferedOutputStream(new Cancellable(
+        Files.newOutputStream(tar, java.nio.file.StandardOpenOption.CREATE_NEW)), 1 << 16)) {
       plain = fs.writeLayer(plainWriter, f);
     }
     try (ChunkStream out = new ChunkStream()) {
@@ -379,13 +379,36 @@ final class StepRun {
     worker.send(new WorkerProtocol.Output(id, s));
   }
 
+  /**
+   * Fails the snapshot once the step is cancelled or the build is gone (its pipe broke): a
+   * killed build's worker must not spend seconds writing a layer nobody reads (RunKillIT).
+   */
+  private void checkAlive() throws IOException {
+    if (cancelled || worker.buildGone()) {
+      throw new IOException("cancelled");
+    }
+  }
+
+  /** A file stream that stops with {@link #checkAlive}. */
+  private final class Cancellable extends java.io.FilterOutputStream {
+    Cancellable(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      checkAlive();
+      out.write(b, off, len);
+    }
+  }
+
   /** The layer blob as {@link WorkerProtocol.Data} frames of up to 256 KiB. */
   private final class ChunkStream extends OutputStream {
     private final byte[] buf = new byte[256 * 1024];
     private int n;
 
     @Override
-    public void write(int b) {
+    public void write(int b) throws IOException {
       if (n == buf.length) {
         flush();
       }
@@ -393,7 +416,8 @@ final class StepRun {
     }
 
     @Override
-    public void write(byte[] b, int off, int len) {
+    public void write(byte[] b, int off, int len) throws IOException {
+      checkAlive();
       while (len > 0) {
         if (n == buf.length) {
           flush();
@@ -407,7 +431,8 @@ final class StepRun {
     }
 
     @Override
-    public void flush() {
+    public void flush() throws IOException {
+      checkAlive();
       if (n > 0) {
         worker.send(new WorkerProtocol.Data(id, java.util.Arrays.copyOf(buf, n)));
         n = 0;
@@ -415,7 +440,7 @@ final class StepRun {
     }
 
     @Override
-    public void close() {
+    public void close() throws IOException {
       flush();
     }
   }
