@@ -15,7 +15,12 @@ import picocli.CommandLine.Option;
  * {@code jbuild prune}: deletes blobs that neither an image name nor the build cache refers to;
  * with {@code --all} the build cache is emptied first, so only tagged images survive. Then the
  * sandbox's leftovers: run directories of killed builds, and extracted layers whose blob is
- * gone and that no build used within the hour (with {@code --all}: every extracted layer).
+ * gone and that no build used within the hour (with {@code --all}: every extracted layer and
+ * every {@code RUN --mount=type=cache} directory no running build holds).
+ *
+ * <p>Plain {@code prune} keeps the cache mounts, as {@code buildah prune} without {@code --all}
+ * leaves its build cache alone; BuildKit instead ages them out by its GC policy (they count
+ * toward the cache size limit), which jbuild does not have.
  */
 @Command(
     name = "prune",
@@ -25,7 +30,7 @@ final class PruneCommand extends ImageCommand {
 
   @Option(
       names = "--all",
-      description = "Also empty the build cache and delete unreferenced blobs written in the last hour (a concurrent build may still need them).")
+      description = "Also empty the build cache, delete unreferenced blobs written in the last hour (a concurrent build may still need them) and delete the RUN --mount=type=cache directories that no running build uses. Without --all the cache mounts are kept.")
   boolean all;
 
   @Override
@@ -46,7 +51,7 @@ final class PruneCommand extends ImageCommand {
     // namespace: the sandbox worker removes them
     try (NamespaceSandbox sandbox = new NamespaceSandbox(root(), BuildListener.NONE)) {
       String summary =
-          sandbox.prune(List.of(), all ? Duration.ZERO : ImageStore.DEFAULT_GRACE);
+          sandbox.prune(List.of(), all ? Duration.ZERO : ImageStore.DEFAULT_GRACE, all);
       out().println("Sandbox: " + summary);
     } catch (JbuildException e) {
       err().println("warning: cannot remove the sandbox's leftovers: " + e.getMessage());

@@ -12,7 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -31,6 +33,9 @@ import java.util.Objects;
  * threads of this JVM (a table of what this process holds, since a JVM cannot lock a file twice).
  */
 public final class CacheMounts {
+
+  /** The store's directory under the jbuild root. */
+  public static final String DIR = "cache-mounts";
 
   private static final long POLL_MILLIS = 100;
 
@@ -105,6 +110,52 @@ public final class CacheMounts {
       throw new UncheckedIOException(
           new java.io.InterruptedIOException("interrupted while waiting for cache mount " + key));
     }
+  }
+
+  /**
+   * Deletes every cache whose instances no process holds ({@code jbuild prune --all}; run in the
+   * sandbox's user namespace, where the files' owners are mapped). Each instance's lock is taken
+   * exclusively while the cache is deleted, so a step using one keeps it; a build that takes
+   * a cache in the moment it is deleted finds it empty again, which a cache may always be.
+   *
+   * @return how many caches were deleted
+   */
+  int prune() throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return 0;
+    }
+    int removed = 0;
+    List<Path> caches;
+    try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+      caches = s.filter(Files::isDirectory).toList();
+    }
+    for (Path cache : caches) {
+      List<FileChannel> locks = new ArrayList<>();
+      try {
+        boolean free = true;
+        List<Path> lockFiles;
+        try (java.util.stream.Stream<Path> s = Files.list(cache)) {
+          lockFiles = s.filter(p -> p.getFileName().toString().endsWith(".lock")).toList();
+        }
+        for (Path lockFile : lockFiles) {
+          FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.WRITE);
+          locks.add(ch);
+          if (ch.tryLock() == null) {
+            free = false;
+            break;
+          }
+        }
+        if (free) {
+          Trees.delete(cache);
+          removed++;
+        }
+      } finally {
+        for (FileChannel ch : locks) {
+          ch.close();
+        }
+      }
+    }
+    return removed;
   }
 
   /** The lease on instance {@code n}, or null when it is held in a conflicting way. */

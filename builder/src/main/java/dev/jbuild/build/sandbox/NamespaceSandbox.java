@@ -182,15 +182,17 @@ public final class NamespaceSandbox implements Sandbox {
 
   /**
    * Deletes what killed builds left: run directories of workers that are gone, and extracted
-   * layers not in {@code keepDiffIds} and unused for {@code grace}. Starts a worker (the files
-   * are owned by ids of its user namespace) only when there is something to look at.
+   * layers not in {@code keepDiffIds} and unused for {@code grace}; with {@code cacheMounts}
+   * also the {@code RUN --mount=type=cache} directories that no build holds. Starts a worker
+   * (the files are owned by ids of its user namespace) only when there is something to look at.
    *
    * @return a one-line summary
    */
-  public String prune(Collection<Digest> keepDiffIds, Duration grace) {
+  public String prune(Collection<Digest> keepDiffIds, Duration grace, boolean cacheMounts) {
     java.nio.file.Path layers = root.layers();
     java.nio.file.Path tmp = root.tmp();
-    if (!hasEntries(layers) && !hasRunDirs(tmp)) {
+    if (!hasEntries(layers) && !hasRunDirs(tmp)
+        && !(cacheMounts && hasEntries(root.dir().resolve(CacheMounts.DIR)))) {
       return "no sandbox leftovers";
     }
     Worker w;
@@ -202,14 +204,15 @@ public final class NamespaceSandbox implements Sandbox {
     w.pending.put(id, pending);
     List<String> keep = keepDiffIds.stream().map(Digest::toString).toList();
     try {
-      w.send(new WorkerProtocol.PruneRequest(id, keep, grace.toMillis()));
+      w.send(new WorkerProtocol.PruneRequest(id, keep, grace.toMillis(), cacheMounts));
       WorkerProtocol.Message m = pending.result.get();
       if (m instanceof WorkerProtocol.Failed) {
         throw new JbuildException(((WorkerProtocol.Failed) m).message());
       }
       WorkerProtocol.Pruned p = (WorkerProtocol.Pruned) m;
-      return "removed " + p.runDirs() + " stale run directories and " + p.layers()
-          + " unused extracted layers (" + p.bytes() + " bytes)";
+      return "removed " + p.runDirs() + " stale run directories, " + p.layers()
+          + " unused extracted layers" + (cacheMounts ? " and " + p.cacheMounts() + " cache mounts" : "")
+          + " (" + p.bytes() + " bytes)";
     } catch (IOException | ExecutionException e) {
       throw new JbuildException("the sandbox worker failed while pruning: " + w.diagnostics());
     } catch (InterruptedException e) {

@@ -327,7 +327,18 @@ public final class SandboxWorker {
     } catch (IOException e) {
       return new WorkerProtocol.Failed(p.id(), -1, "cannot prune " + layers.root() + ": " + e.getMessage(), List.of());
     }
-    return new WorkerProtocol.Pruned(p.id(), runDirs, layerCount, bytes);
+    int caches = 0;
+    if (p.cacheMounts()) {
+      CacheMounts store = new CacheMounts(root.resolve(CacheMounts.DIR));
+      try {
+        long before = Files.isDirectory(store.dir()) ? Trees.size(store.dir()) : 0;
+        caches = store.prune();
+        bytes += before - (Files.isDirectory(store.dir()) ? Trees.size(store.dir()) : 0);
+      } catch (IOException e) {
+        return new WorkerProtocol.Failed(p.id(), -1, "cannot prune " + store.dir() + ": " + e.getMessage(), List.of());
+      }
+    }
+    return new WorkerProtocol.Pruned(p.id(), runDirs, layerCount, caches, bytes);
   }
 
   /** Whether the worker of that pid still holds its lock. */

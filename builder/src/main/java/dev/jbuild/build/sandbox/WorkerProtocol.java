@@ -44,9 +44,11 @@ final class WorkerProtocol {
    * Remove leftovers of killed builds: run directories no live worker holds, and extracted
    * layers whose diffID is not in {@code keepDiffIds}, that were not used for {@code
    * graceMillis} and whose blob is gone from the store (with a grace of 0: every extracted
-   * layer not in {@code keepDiffIds}).
+   * layer not in {@code keepDiffIds}). With {@code cacheMounts}, also every {@code RUN
+   * --mount=type=cache} directory no build holds.
    */
-  record PruneRequest(long id, List<String> keepDiffIds, long graceMillis) implements Message {
+  record PruneRequest(long id, List<String> keepDiffIds, long graceMillis, boolean cacheMounts)
+      implements Message {
     PruneRequest {
       keepDiffIds = List.copyOf(keepDiffIds);
     }
@@ -142,7 +144,7 @@ final class WorkerProtocol {
   }
 
   /** A prune finished. */
-  record Pruned(long id, int runDirs, int layers, long bytes) implements Message {}
+  record Pruned(long id, int runDirs, int layers, int cacheMounts, long bytes) implements Message {}
 
   // ---- framing ----
 

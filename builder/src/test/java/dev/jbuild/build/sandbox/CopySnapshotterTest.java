@@ -70,7 +70,7 @@ class CopySnapshotterTest {
     for (NamespaceSandbox s : new NamespaceSandbox[] {overlay, copy}) {
       if (s != null) {
         try {
-          s.prune(List.of(), Duration.ZERO);
+          s.prune(List.of(), Duration.ZERO, true);
         } finally {
           s.close();
         }
@@ -128,7 +128,7 @@ class CopySnapshotterTest {
       // Linear steps leave one kept copy (each step took over the one before); a copy that
       // nobody took would still be there beside it.
       assertThat(keptCopies(own)).hasSize(1);
-      sandbox.prune(List.of(), Duration.ZERO);
+      sandbox.prune(List.of(), Duration.ZERO, true);
     }
     assertThat(keptCopies(own)).isEmpty(); // the worker removes them when it exits
   }

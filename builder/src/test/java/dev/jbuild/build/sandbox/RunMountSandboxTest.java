@@ -218,6 +218,43 @@ class RunMountSandboxTest {
   }
 
   @Test
+  void pruneKeepsCacheMountsUnlessAll() throws Exception {
+    JbuildRoot own = new JbuildRoot(tmp.resolve("prune-root"));
+    storeBusybox(own);
+    Path caches = own.dir().resolve(CacheMounts.DIR);
+    try (NamespaceSandbox s = new NamespaceSandbox(own, events::add, snapshotter())) {
+      Path ctx = context("prune-cache");
+      Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox:test\n"
+          + "RUN --mount=type=cache,target=/c,id=pruned,uid=1000,gid=1000"
+          + " sh -c 'echo kept > /c/f && chown 1001:1001 /c/f && mkdir -m 700 /c/d && echo x > /c/d/x'\n");
+      new Builder(own, RegistryOptions.defaults(), s, events::add)
+          .build(BuildRequest.builder(ctx).pull(PullPolicy.NEVER).build());
+      assertThat(caches).isNotEmptyDirectory();
+
+      s.prune(List.of(), java.time.Duration.ZERO, false);
+      assertThat(caches).isNotEmptyDirectory();
+
+      // rootless the files belong to subordinate ids (1000, 1001 inside): the worker removes them
+      String summary = s.prune(List.of(), java.time.Duration.ZERO, true);
+      assertThat(summary).contains("1 cache mounts");
+      assertThat(caches).isEmptyDirectory();
+    }
+  }
+
+  private static void storeBusybox(JbuildRoot r) {
+    TestImages.Image image =
+        TestImages.busybox(
+            Platform.of("linux", Platform.host().architecture(), Platform.host().variant()));
+    BlobStore blobs = BlobStore.open(r);
+    for (TestImages.Blob b : image.blobs()) {
+      blobs.put(b.bytes());
+    }
+    blobs.put(image.manifest().bytes());
+    new ImageStore(blobs)
+        .tag("busybox:test", Descriptor.of(MediaTypes.OCI_MANIFEST, image.manifest().bytes()));
+  }
+
+  @Test
   void cacheMountOwnerModeAndSeed() throws IOException {
     Path ctx = context("cache-seed");
     Files.createDirectories(ctx.resolve("seed"));

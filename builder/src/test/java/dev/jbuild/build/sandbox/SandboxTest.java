@@ -70,7 +70,7 @@ class SandboxTest {
    * namespace, which the test cannot delete).
    */
   static void removeLayers(JbuildRoot root, NamespaceSandbox sandbox) {
-    sandbox.prune(List.of(), java.time.Duration.ZERO);
+    sandbox.prune(List.of(), java.time.Duration.ZERO, true);
   }
 
   /** The busybox test image, tagged in the local store. */
