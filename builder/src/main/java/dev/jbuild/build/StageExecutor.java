@@ -71,6 +71,9 @@ final class StageExecutor implements InstructionVisitor<Void> {
   /** BuildKit's history comment for Dockerfile steps. */
   static final String HISTORY_COMMENT = "buildkit.dockerfile.v0";
 
+  /** The diffID of a tar with no entries: two zero blocks. */
+  static final dev.jbuild.oci.Digest EMPTY_TAR = dev.jbuild.oci.Digest.of(new byte[1024]);
+
   private static final List<String> DEFAULT_SHELL = List.of("/bin/sh", "-c");
   private static final List<String> WINDOWS_SHELL = List.of("cmd", "/S", "/C");
 
@@ -349,6 +352,15 @@ final class StageExecutor implements InstructionVisitor<Void> {
   private void addLayer(
       Descriptor layer, dev.jbuild.oci.Digest diffId, Instant created, String createdBy,
       CacheKey key) {
+    if (diffId.equals(EMPTY_TAR)) {
+      // a step that changed nothing (a RUN that wrote nothing, or only what the sandbox removes
+      // again): BuildKit's image exporter drops the empty layer and marks the step's history
+      // entry empty_layer (exporter/containerimage, normalizeLayersAndHistory)
+      config = config.withEmptyLayerHistory(
+          HistoryEntry.of(run.epoch().orElse(created), createdBy, HISTORY_COMMENT, true));
+      fsKey = key;
+      return;
+    }
     List<Descriptor> next = new ArrayList<>(layers);
     next.add(layer);
     layers = List.copyOf(next);
