@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -12,15 +13,20 @@ import java.util.List;
  * /etc/passwd} and {@code /etc/group} the way runc (and so BuildKit) does it. Names must
  * exist; a numeric id without an entry is used as it is (group 0, home {@code /}).
  *
- * <p>Supplementary groups are not set: {@code unshare --setgid} clears them, and setting them
- * would need a helper inside the image. A step that relies on membership of a secondary group
- * sees only its primary group.
+ * <p>Supplementary groups as runc's {@code GetExecUser}: without an explicit group, every
+ * {@code /etc/group} entry that lists the user's passwd name as a member (the primary group
+ * only when it lists it too); with {@code user:group}, or for a uid without a passwd entry, none.
  *
  * @param uid user id
  * @param gid primary group id
  * @param home the home directory (HOME when the environment has none)
+ * @param groups the supplementary group ids, in /etc/group order
  */
-record ExecUser(long uid, long gid, String home) {
+record ExecUser(long uid, long gid, String home, List<Long> groups) {
+
+  ExecUser {
+    groups = List.copyOf(groups);
+  }
 
   /** Resolves {@code spec} ({@code user}, {@code user:group}, names or ids) in {@code root}. */
   static ExecUser resolve(String spec, Path root) throws IOException {
@@ -65,6 +71,17 @@ record ExecUser(long uid, long gid, String home) {
         home = entry[5];
       }
     }
+    List<Long> groups = new ArrayList<>();
+    if ((groupPart == null || groupPart.isEmpty()) && entry != null) {
+      for (String[] f : read(root, "etc/group")) {
+        if (f.length >= 4 && isId(f[2]) && List.of(f[3].split(",")).contains(entry[0])) {
+          long g = Long.parseLong(f[2]);
+          if (!groups.contains(g)) {
+            groups.add(g);
+          }
+        }
+      }
+    }
     if (groupPart != null && !groupPart.isEmpty()) {
       if (isId(groupPart)) {
         gid = Long.parseLong(groupPart);
@@ -83,7 +100,7 @@ record ExecUser(long uid, long gid, String home) {
         gid = found;
       }
     }
-    return new ExecUser(uid, gid, home);
+    return new ExecUser(uid, gid, home, groups);
   }
 
   private static boolean isId(String s) {

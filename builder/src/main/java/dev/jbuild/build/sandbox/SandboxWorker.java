@@ -241,6 +241,19 @@ public final class SandboxWorker {
     return mappedIds;
   }
 
+  /**
+   * Whether this process may call setgroups: always outside a user namespace; inside one only
+   * when newgidmap wrote its gid map ({@code /proc/self/setgroups} is {@code deny} after an
+   * unprivileged {@code --map-root-user}).
+   */
+  boolean setgroupsAllowed() {
+    try {
+      return !Files.readString(Path.of("/proc/self/setgroups")).trim().equals("deny");
+    } catch (IOException e) {
+      return true; // kernels before 3.19 have no such file and no such restriction
+    }
+  }
+
   /** A new, empty run directory for a step. */
   Path newRunDir(long id) throws IOException {
     return Files.createDirectory(tmp.resolve("run-" + pid + "-" + id));

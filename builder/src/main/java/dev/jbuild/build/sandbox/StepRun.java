@@ -291,12 +291,37 @@ final class StepRun {
     if ("none".equals(spec.network())) {
       Kernel.loopbackUp();
     }
-    List<String> cmd = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "--",
-        "unshare", "--pid", "--fork", "--kill-child", "--ipc", "--mount-proc",
+    List<String> cmd = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL"));
+    boolean groups = worker.setgroupsAllowed();
+    if (groups) {
+      // the groups as runc sets them. setpriv sets the real and effective gid and the groups
+      // while still root (unshare --setgid would clear the groups again); exec-ing unshare makes
+      // the gid the saved one too, and unshare --setuid then drops root
+      List<String> ids = new ArrayList<>();
+      for (long g : user.groups()) {
+        // rootless, a group id outside the user namespace's range cannot be set (setgroups
+        // fails with EINVAL): the step runs without that group, and the build log says so
+        if (worker.mappedIds() > 0 && g >= worker.mappedIds()) {
+          worker.log("step " + id + ": supplementary group " + g + " of USER " + spec.user()
+              + " is not mapped in the user namespace (" + worker.mappedIds()
+              + " ids): the step runs without it");
+          continue;
+        }
+        ids.add(Long.toString(g));
+      }
+      cmd.addAll(List.of("--regid", Long.toString(user.gid())));
+      cmd.addAll(ids.isEmpty() ? List.of("--clear-groups") : List.of("--groups", String.join(",", ids)));
+    }
+    cmd.addAll(List.of("--", "unshare", "--pid", "--fork", "--kill-child", "--ipc", "--mount-proc",
         "--root=" + root, "--wd=" + spec.workdir()));
-    if (user.uid() != 0 || user.gid() != 0) {
-      cmd.addAll(List.of("--setgid", Long.toString(user.gid()), "--setuid",
-          Long.toString(user.uid())));
+    if (!groups && (user.uid() != 0 || user.gid() != 0)) {
+      // setgroups is denied (a one-id user namespace): no supplementary groups can be set
+      cmd.addAll(List.of("--setgid", Long.toString(user.gid())));
+    }
+    if (user.uid() != 0) {
+      cmd.addAll(List.of("--setuid", Long.toString(user.uid())));
+    } else if (!groups && user.gid() != 0) {
+      cmd.addAll(List.of("--setuid", "0"));
     }
     cmd.add("--");
     cmd.addAll(spec.args());

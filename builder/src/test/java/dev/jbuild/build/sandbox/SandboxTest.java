@@ -132,6 +132,19 @@ class SandboxTest {
   }
 
   @Test
+  void supplementaryGroupsComeFromEtcGroupAndUnmappedOnesAreLeftOutRootless() throws IOException {
+    BuildResult r = build("groups", "FROM busybox:test\n"
+        + "RUN echo 'staff:x:50:app' >> /etc/group && echo 'far:x:100000:nobody,app' >> /etc/group\n"
+        + "USER app\nRUN id -G > /tmp/groups && id -g > /tmp/gid\n");
+    Map<String, LayerEntry> layer = lastLayer(r);
+    assertThat(content(layer.get("tmp/gid"))).isEqualTo("1000\n");
+    // rootless the user namespace maps ids 0-65535 only: setgroups(100000) would fail with
+    // EINVAL, so the step runs without that group (the worker logs it) rather than failing
+    boolean rootless = !"root".equals(System.getProperty("user.name"));
+    assertThat(content(layer.get("tmp/groups"))).isEqualTo(rootless ? "1000 50\n" : "1000 50 100000\n");
+  }
+
+  @Test
   void mountPointsAndCopiedUpDirectoriesStayOutOfTheLayer() throws IOException {
     Map<String, LayerEntry> layer = lastLayer(build("stubs", "FROM busybox:test\nRUN echo hi > /f\n"));
     assertThat(layer.keySet()).containsExactly("f");
