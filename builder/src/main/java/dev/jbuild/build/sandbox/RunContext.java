@@ -122,6 +122,7 @@ public final class RunContext {
     Stubs s = Stubs.before(root, target);
     InRoot.mountPoint(root, path, directory, s.created);
     if (!s.created.isEmpty()) {
+      s.made();
       stubs.add(s);
     }
     return target;
@@ -167,11 +168,15 @@ public final class RunContext {
     stubs.clear();
   }
 
-  /** Mount points created for one path, and the mtime of the directory they were made in. */
+  /**
+   * Mount points created for one path, and the mtimes of the directory they were made in,
+   * before and right after they were made.
+   */
   static final class Stubs {
     final List<Path> created = new ArrayList<>();
     private final Path parent;
     private final java.nio.file.attribute.FileTime parentMtime;
+    private java.nio.file.attribute.FileTime afterMade;
 
     private Stubs(Path parent, java.nio.file.attribute.FileTime parentMtime) {
       this.parent = parent;
@@ -192,7 +197,30 @@ public final class RunContext {
           java.nio.file.LinkOption.NOFOLLOW_LINKS));
     }
 
+    /** Notes the parent's mtime once the stubs are there. */
+    void made() {
+      try {
+        afterMade = java.nio.file.Files.getLastModifiedTime(parent,
+            java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      } catch (IOException e) {
+        afterMade = null;
+      }
+    }
+
+    /**
+     * Removes the stubs that are still empty. When all went, the parent gets back the mtime it
+     * had before they were made if the step did not change it; if the step added, removed or
+     * renamed an entry there, it keeps the time of that change (BuildKit's stub cleaner puts
+     * back the mtime the directory had before the removal), which the layer then clamps.
+     */
     void remove() {
+      java.nio.file.attribute.FileTime beforeRemoval;
+      try {
+        beforeRemoval = java.nio.file.Files.getLastModifiedTime(parent,
+            java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      } catch (IOException e) {
+        beforeRemoval = null;
+      }
       boolean all = true;
       for (int i = created.size() - 1; i >= 0; i--) {
         Path p = created.get(i);
@@ -208,8 +236,10 @@ public final class RunContext {
         }
       }
       if (all) {
+        // (a change within the same clock tick as the stubs' creation looks like none)
+        boolean changed = beforeRemoval != null && !beforeRemoval.equals(afterMade);
         try {
-          java.nio.file.Files.setLastModifiedTime(parent, parentMtime);
+          java.nio.file.Files.setLastModifiedTime(parent, changed ? beforeRemoval : parentMtime);
         } catch (IOException ignored) {
           // the parent went away with the step's changes
         }
