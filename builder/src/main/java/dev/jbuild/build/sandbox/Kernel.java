@@ -36,6 +36,13 @@ final class Kernel {
   static final int EINVAL = 22;
   static final int EACCES = 13;
   static final int EBUSY = 16;
+  static final int EEXIST = 17;
+  static final int ENODATA = 61;
+  static final int ENOSYS = 38;
+
+  private static final int AT_FDCWD = -100;
+  private static final int AT_SYMLINK_NOFOLLOW = 0x100;
+  private static final int RENAME_NOREPLACE = 1;
 
   private static final int AF_INET = 2;
   private static final int SOCK_DGRAM = 2;
@@ -76,6 +83,17 @@ final class Kernel {
         throws LastErrorException;
 
     static native long llistxattr(byte[] path, byte[] list, long size) throws LastErrorException;
+
+    static native int lsetxattr(byte[] path, byte[] name, byte[] value, long size, int flags)
+        throws LastErrorException;
+
+    static native int lremovexattr(byte[] path, byte[] name) throws LastErrorException;
+
+    static native int utimensat(int dirfd, byte[] path, long[] times, int flags)
+        throws LastErrorException;
+
+    static native int renameat2(int olddirfd, byte[] oldpath, int newdirfd, byte[] newpath,
+        int flags) throws LastErrorException;
   }
 
   private Kernel() {}
@@ -100,6 +118,7 @@ final class Kernel {
         case ENOENT: return "no such file or directory (ENOENT)";
         case EINVAL: return "invalid argument (EINVAL)";
         case EBUSY: return "device or resource busy (EBUSY)";
+        case EEXIST: return "file exists (EEXIST)";
         default: return "errno " + errno;
       }
     }
@@ -172,6 +191,86 @@ final class Kernel {
       start = i + 1;
     }
     return out;
+  }
+
+  /** The names of a file's own extended attributes (not a symlink's target's). */
+  static java.util.List<String> xattrNames(Path path) throws KernelException {
+    byte[] p = cpath(path);
+    byte[] list;
+    try {
+      long size = LibC.llistxattr(p, null, 0);
+      if (size <= 0) {
+        return java.util.List.of();
+      }
+      list = new byte[(int) size];
+      list = Arrays.copyOf(list, (int) LibC.llistxattr(p, list, list.length));
+    } catch (LastErrorException e) {
+      if (e.getErrorCode() == 95) { // ENOTSUP
+        return java.util.List.of();
+      }
+      throw new KernelException("llistxattr " + path, e.getErrorCode());
+    }
+    java.util.List<String> names = new java.util.ArrayList<>();
+    int start = 0;
+    for (int i = 0; i < list.length; i++) {
+      if (list[i] == 0) {
+        if (i > start) {
+          names.add(new String(list, start, i - start, StandardCharsets.UTF_8));
+        }
+        start = i + 1;
+      }
+    }
+    return names;
+  }
+
+  /** lsetxattr(2). */
+  static void lsetxattr(Path path, String name, byte[] value) throws KernelException {
+    try {
+      LibC.lsetxattr(cpath(path), cstr(name), value, value.length, 0);
+    } catch (LastErrorException e) {
+      throw new KernelException("lsetxattr " + name + " " + path, e.getErrorCode());
+    }
+  }
+
+  /** lremovexattr(2); an attribute already gone is fine. */
+  static void lremovexattr(Path path, String name) throws KernelException {
+    try {
+      LibC.lremovexattr(cpath(path), cstr(name));
+    } catch (LastErrorException e) {
+      if (e.getErrorCode() != ENODATA) {
+        throw new KernelException("lremovexattr " + name + " " + path, e.getErrorCode());
+      }
+    }
+  }
+
+  /** Sets atime and mtime of a file itself (a symlink is not followed), whole seconds. */
+  static void lutimes(Path path, long seconds) throws KernelException {
+    try {
+      LibC.utimensat(AT_FDCWD, cpath(path), new long[] {seconds, 0, seconds, 0},
+          AT_SYMLINK_NOFOLLOW);
+    } catch (LastErrorException e) {
+      throw new KernelException("utimensat " + path, e.getErrorCode());
+    }
+  }
+
+  /**
+   * Renames {@code source} to {@code target} unless {@code target} exists (renameat2
+   * RENAME_NOREPLACE; rename(2) would replace an empty directory).
+   *
+   * @return false when {@code target} exists
+   * @throws KernelException with {@code ENOSYS} or {@code EINVAL} when the kernel or the
+   *     filesystem cannot rename without replacing
+   */
+  static boolean renameNoReplace(Path source, Path target) throws KernelException {
+    try {
+      LibC.renameat2(AT_FDCWD, cpath(source), AT_FDCWD, cpath(target), RENAME_NOREPLACE);
+      return true;
+    } catch (LastErrorException e) {
+      if (e.getErrorCode() == EEXIST) {
+        return false;
+      }
+      throw new KernelException("renameat2 " + source + " " + target, e.getErrorCode());
+    }
   }
 
   /** mount(2). */

@@ -69,6 +69,47 @@ final class LayerDirs {
     }
   }
 
+  /**
+   * Publishes a step's unmounted overlay upper dir, from which the layer {@code diffId} was just
+   * written, as that layer's lower dir (after {@link UpperAsLower}), by the same rename as an
+   * extraction. A layer already there (another build or stage made the same one) wins: {@code
+   * upper} is left for its run directory's deletion.
+   *
+   * @param blob where the build stores the layer's blob (for {@code jbuild prune})
+   * @param epochSeconds the layer's {@code SOURCE_DATE_EPOCH}, or {@code Long.MIN_VALUE}
+   * @return whether {@code upper} became the layer's directory
+   */
+  boolean adopt(Path upper, Digest diffId, Path blob, long epochSeconds) throws IOException {
+    Path target = dir.resolve(diffId.hex());
+    if (Files.isDirectory(target)) {
+      touch(diffId, blob);
+      return false;
+    }
+    UpperAsLower.convert(upper, epochSeconds);
+    touch(diffId, blob); // before the rename: prune never sees the directory without its marker
+    boolean moved;
+    try {
+      moved = Kernel.renameNoReplace(upper, target);
+    } catch (Kernel.KernelException e) {
+      if (e.errno() != Kernel.ENOSYS && e.errno() != Kernel.EINVAL) {
+        throw e;
+      }
+      try { // no RENAME_NOREPLACE here: a plain rename, which fails over a non-empty directory
+        Files.move(upper, target, StandardCopyOption.ATOMIC_MOVE);
+        moved = true;
+      } catch (java.nio.file.FileSystemException again) {
+        if (!Files.isDirectory(target)) {
+          throw again;
+        }
+        moved = false;
+      }
+    }
+    if (moved) {
+      extracting.putIfAbsent(diffId.hex(), CompletableFuture.completedFuture(target));
+    }
+    return moved;
+  }
+
   private Path extract(Path blob, Digest diffId, Path target) throws IOException {
     if (Files.isDirectory(target)) {
       touch(diffId, blob);

@@ -103,6 +103,8 @@ final class OverlaySnapshotter implements Snapshotter {
     private final Path merged;
     private final List<Path> lowers;
     private boolean mounted = true;
+    private boolean detached;
+    private boolean written;
 
     Mounted(Path upper, Path merged, List<Path> lowers) {
       this.upper = upper;
@@ -119,7 +121,15 @@ final class OverlaySnapshotter implements Snapshotter {
     public LayerBlob writeLayer(LayerWriter writer, OutputStream out) throws IOException {
       unmount();
       new CopiedUpDirs(upper, lowers).prune();
-      return writer.writeDirectory(upper, true, out);
+      LayerBlob blob = writer.writeDirectory(upper, true, out);
+      written = true;
+      return blob;
+    }
+
+    @Override
+    public Path writtenUpper() {
+      // a detached mount may still be alive, with this as its upper dir: not reusable
+      return written && !detached ? upper : null;
     }
 
     private void unmount() throws IOException {
@@ -135,6 +145,7 @@ final class OverlaySnapshotter implements Snapshotter {
         // a process of the step still holds it (it was killed and not yet reaped): detach, the
         // kernel drops the mount with the last reference
         Kernel.umount(merged, Kernel.MNT_DETACH | Kernel.UMOUNT_NOFOLLOW);
+        detached = true;
       }
       mounted = false;
     }

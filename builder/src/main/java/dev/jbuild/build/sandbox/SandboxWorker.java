@@ -233,6 +233,11 @@ public final class SandboxWorker {
     return snapshotter;
   }
 
+  /** Where the build stores a blob (the blob store's layout: {@code blobs/<alg>/<hex>}). */
+  Path blobPath(dev.jbuild.oci.Digest digest) {
+    return root.resolve("blobs").resolve(digest.algorithm()).resolve(digest.hex());
+  }
+
   LayerDirs layers() {
     return layers;
   }

@@ -46,6 +46,15 @@ interface Snapshotter {
      */
     LayerBlob writeLayer(LayerWriter writer, OutputStream out) throws IOException;
 
+    /**
+     * After {@link #writeLayer}: a directory holding exactly the layer's tree in overlay
+     * upper-dir form, that no mount uses any more, which the worker may move away and keep as
+     * the layer's lower dir ({@link LayerDirs#adopt}); null when there is none.
+     */
+    default Path writtenUpper() {
+      return null;
+    }
+
     /** Undoes {@link Snapshotter#prepare}: unmounts and deletes what it made; idempotent. */
     @Override
     void close() throws IOException;

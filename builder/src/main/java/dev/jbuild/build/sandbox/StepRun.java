@@ -35,6 +35,8 @@ final class StepRun {
   private static final String DEFAULT_PATH =
       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   private static final int TAIL = 10;
+  /** The diffID of a tar without entries (two zero blocks). */
+  private static final dev.jbuild.oci.Digest EMPTY_TAR = dev.jbuild.oci.Digest.of(new byte[1024]);
   private static final int MAX_LINE = 64 * 1024;
   private static final List<String> DEVICES = List.of("null", "zero", "full", "random",
       "urandom", "tty");
@@ -132,8 +134,11 @@ final class StepRun {
       LayerBlob blob = writeLayer(fs, runDir);
       long millis = (System.nanoTime() - start) / 1_000_000;
       long cpuMillis = (cpu.getCurrentThreadCpuTime() - startCpu) / 1_000_000;
+      long adoptStart = System.nanoTime();
+      String adopted = adopt(fs, blob);
       worker.log("step " + id + ": snapshot " + millis + " ms (" + cpuMillis + " ms CPU), layer "
-          + blob.size() + " bytes");
+          + blob.size() + " bytes, upper dir " + adopted + " in "
+          + (System.nanoTime() - adoptStart) / 1_000_000 + " ms");
       return new WorkerProtocol.Done(id, blob.diffId().toString(), blob.digest().toString(),
           blob.size(), blob.mediaType(), millis);
     } finally {
@@ -152,6 +157,29 @@ final class StepRun {
       } catch (IOException e) {
         worker.log("cannot delete " + runDir + ": " + e.getMessage());
       }
+    }
+  }
+
+  /**
+   * Keeps the step's upper dir as the extracted dir of its layer, so that the next step stacks
+   * it without extracting the blob again (issue 5). Before the answer goes out: the next step
+   * asks for the layer only then. Any failure leaves the layer to extraction.
+   */
+  private String adopt(Snapshotter.RootFs fs, LayerBlob blob) {
+    Path upper = fs.writtenUpper();
+    if (upper == null) {
+      return "not reusable";
+    }
+    if (blob.diffId().equals(EMPTY_TAR)) {
+      return "empty"; // the build adds no layer for it
+    }
+    try {
+      return worker.layers().adopt(upper, blob.diffId(), worker.blobPath(blob.digest()),
+          spec.epochSeconds()) ? "adopted" : "already extracted";
+    } catch (IOException | RuntimeException e) {
+      worker.log("step " + id + ": the upper dir stays unused (the layer will be extracted): "
+          + message(e));
+      return "not adopted";
     }
   }
 

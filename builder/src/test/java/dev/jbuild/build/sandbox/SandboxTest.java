@@ -288,4 +288,106 @@ class SandboxTest {
                 + "RUN cat /a /b > /ab\n"));
     assertThat(content(layer.get("ab"))).isEqualTo("a\nb\n");
   }
+
+  @Test
+  void aStepsUpperDirBecomesItsLayersLowerDirAsExtractionWouldMakeIt() throws IOException {
+    String dockerfile = "FROM busybox:test\n"
+        + "RUN mkdir -p /d/sub && echo a > /d/a && ln /d/a /d/b && ln -s a /d/l && mkfifo /d/p"
+        + " && chmod 4755 /d/a && rm /etc/group && rm -r /home && mkdir -p /home/n"
+        + " && echo x > /home/n/f && chmod 600 /etc/passwd"
+        + " && touch -d '2100-01-01 00:00:00' /d/future\n"
+        + "RUN stat -c '%n %Y' /d/a /d/future /home/n > /stat\n";
+    for (java.time.Instant epoch : java.util.Arrays.asList(null,
+        java.time.Instant.ofEpochSecond(946684800))) {
+      Path ctx = tmp.resolve("ctx-adopt-" + (epoch == null ? "now" : "epoch"));
+      Files.createDirectories(ctx);
+      Files.writeString(ctx.resolve("Dockerfile"), dockerfile);
+      BuildResult r = new Builder(root, RegistryOptions.defaults(), sandbox, events::add)
+          .build(BuildRequest.builder(ctx).pull(PullPolicy.NEVER).noCache(true)
+              .sourceDateEpoch(epoch).build());
+      BlobStore blobs = BlobStore.open(root);
+      ImageManifest m = blobs.readManifest(r.manifest().digest()).value();
+      List<dev.jbuild.oci.Digest> diffIds = blobs.readConfig(m.config().digest()).value().rootfs()
+          .diffIds();
+      int n = diffIds.size();
+      for (int i = n - 2; i < n; i++) { // both steps' layers, the last one never extracted
+        Path dir = root.layers().resolve(diffIds.get(i).hex());
+        assertThat(dir).isDirectory();
+        assertThat(tree(dir)).isEqualTo(expectedTree(blobs.path(m.layers().get(i).digest())));
+        assertThat(Kernel.xattrs(dir).keySet()).noneMatch(x -> x.contains("overlay."));
+      }
+      if (epoch != null) { // the second step saw the first one's files as extracted
+        assertThat(content(lastLayer(r).get("stat")))
+            .isEqualTo("/d/a 946684800\n/d/future 946684800\n/home/n 946684800\n");
+      }
+    }
+  }
+
+  /** A directory in overlay lower-dir form, one line per entry (ownership only as root). */
+  private static Map<String, String> tree(Path dir) throws IOException {
+    Map<String, String> out = new java.util.TreeMap<>();
+    try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        if (p.equals(dir)) {
+          continue;
+        }
+        Map<String, Object> a = Files.readAttributes(p, "unix:mode,rdev,uid,gid,lastModifiedTime",
+            java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        int mode = (Integer) a.get("mode");
+        String kind = Files.isSymbolicLink(p) ? "l " + Files.readSymbolicLink(p)
+            : (mode & 0170000) == 0020000 ? "c " + a.get("rdev")
+            : (mode & 0170000) == 0040000 ? "d" : (mode & 0170000) == 0010000 ? "p" : "f";
+        Map<String, String> xattrs = new java.util.TreeMap<>();
+        Kernel.xattrs(p).forEach((k, v) -> xattrs.put(k, new String(v, StandardCharsets.ISO_8859_1)));
+        out.put(dir.relativize(p).toString(), kind + " " + Integer.toOctalString(mode & 07777)
+            + " " + owner(a.get("uid"), a.get("gid")) + a.get("lastModifiedTime") + " " + xattrs);
+      }
+    }
+    return out;
+  }
+
+  private static String owner(Object uid, Object gid) {
+    return Kernel.geteuid() == 0 ? uid + ":" + gid + " " : "";
+  }
+
+  /** What extracting a layer as an overlay lower dir makes, in {@link #tree}'s form. */
+  private static Map<String, String> expectedTree(Path blob) throws IOException {
+    Map<String, LayerEntry> entries = new LinkedHashMap<>();
+    java.util.Set<String> opaque = new java.util.HashSet<>();
+    try (LayerReader reader = LayerReader.open(blob)) {
+      for (LayerEntry e = reader.next(); e != null; e = reader.next()) {
+        String path = e.path().endsWith("/") ? e.path().substring(0, e.path().length() - 1)
+            : e.path();
+        if (path.endsWith("/.wh..wh..opq")) {
+          opaque.add(path.substring(0, path.lastIndexOf('/')));
+        } else {
+          entries.put(path, e);
+        }
+      }
+    }
+    Map<String, String> out = new java.util.TreeMap<>();
+    for (LayerEntry e : entries.values()) {
+      String path = e.path().endsWith("/") ? e.path().substring(0, e.path().length() - 1)
+          : e.path();
+      LayerEntry m = e.type() == EntryType.HARDLINK ? entries.get(e.linkTarget()) : e;
+      String name = path.substring(path.lastIndexOf('/') + 1);
+      String kind;
+      if (name.startsWith(".wh.")) {
+        path = path.substring(0, path.length() - name.length()) + name.substring(4);
+        kind = "c 0";
+      } else {
+        kind = m.type() == EntryType.SYMLINK ? "l " + m.linkTarget()
+            : m.type() == EntryType.DIRECTORY ? "d" : m.type() == EntryType.FIFO ? "p" : "f";
+      }
+      Map<String, String> xattrs = new java.util.TreeMap<>();
+      m.xattrs().forEach((k, v) -> xattrs.put(k, new String(v, StandardCharsets.ISO_8859_1)));
+      if (opaque.contains(path)) {
+        xattrs.put("user.overlay.opaque", "y");
+      }
+      out.put(path, kind + " " + Integer.toOctalString(m.mode() & 07777) + " "
+          + owner(m.uid(), m.gid()) + java.nio.file.attribute.FileTime.from(m.mtime()) + " "
+          + xattrs);
+    }
+    return out;
+  }
 }

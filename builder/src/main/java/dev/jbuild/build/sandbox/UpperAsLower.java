@@ -1,0 +1,116 @@
+package dev.jbuild.build.sandbox;
+
+import dev.jbuild.layer.Whiteouts;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns an unmounted overlay upper dir, right after its layer was written from it, into the
+ * tree that extracting that layer as a lower dir ({@link LayerDirs}) would give, so that it can
+ * serve as the layer's lower dir without reading the blob again. The layer writer ({@code
+ * DirectoryWalk}) renders the upper dir, and {@code LayerApplier} in overlay-lower form restores
+ * it, up to what this class undoes:
+ *
+ * <ul>
+ *   <li>the kernel's own xattrs ({@code user.overlay.origin}, {@code impure}…, and {@code
+ *       trusted.overlay.*} as real root) are not in the layer: removed; an opaque directory keeps
+ *       (or gets, for {@code trusted.overlay.opaque}) {@code user.overlay.opaque=y};
+ *   <li>whiteouts inside an opaque directory and sockets are not in the layer: removed;
+ *   <li>mtimes are whole seconds in the layer, clamped to {@code SOURCE_DATE_EPOCH}, and
+ *       extraction sets atime and mtime to that: set the same way, directories after their
+ *       children, so that a later step copying a file up sees the extracted mtime
+ *       (CopiedUpDirs compares them, and the layer records them).
+ * </ul>
+ *
+ * The mount stubs and the copied-up directories without change are gone before the layer is
+ * written ({@link RunContext#removeStubs}, {@link CopiedUpDirs}); the root directory is no
+ * entry of a layer and only loses the kernel's xattrs.
+ */
+final class UpperAsLower {
+  private static final String ATTRS = "unix:mode,rdev,lastModifiedTime";
+  private static final int S_IFMT = 0170000;
+  private static final int S_IFDIR = 0040000;
+  private static final int S_IFCHR = 0020000;
+  private static final int S_IFSOCK = 0140000;
+
+  private final long epochSeconds;
+
+  /** @param epochSeconds {@code SOURCE_DATE_EPOCH} of the layer, or {@code Long.MIN_VALUE} */
+  private UpperAsLower(long epochSeconds) {
+    this.epochSeconds = epochSeconds;
+  }
+
+  /** Converts {@code upper} in place. */
+  static void convert(Path upper, long epochSeconds) throws IOException {
+    UpperAsLower c = new UpperAsLower(epochSeconds);
+    boolean opaque = c.xattrs(upper, true);
+    c.children(upper, opaque);
+  }
+
+  private void children(Path dir, boolean dirIsOpaque) throws IOException {
+    List<Path> children = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      ds.forEach(children::add);
+    }
+    for (Path p : children) {
+      Map<String, Object> a = Files.readAttributes(p, ATTRS, LinkOption.NOFOLLOW_LINKS);
+      int fmt = (Integer) a.get("mode") & S_IFMT;
+      boolean whiteout = fmt == S_IFCHR && (Long) a.get("rdev") == 0;
+      if (fmt == S_IFSOCK || whiteout && dirIsOpaque) {
+        Files.delete(p); // not in the layer (DirectoryWalk skips them)
+        continue;
+      }
+      if (fmt == S_IFDIR) {
+        children(p, xattrs(p, true));
+      } else if (!whiteout) {
+        xattrs(p, false);
+      }
+      // a whiteout the kernel made has no xattrs, and extraction gives it none
+      long seconds = ((FileTime) a.get("lastModifiedTime")).toInstant().getEpochSecond();
+      Kernel.lutimes(p, Math.min(seconds, epochSeconds == Long.MIN_VALUE ? Long.MAX_VALUE
+          : epochSeconds));
+    }
+  }
+
+  /**
+   * Drops the overlay xattrs of {@code p}; a directory that was opaque keeps {@code
+   * user.overlay.opaque=y} only.
+   *
+   * @return whether the directory is opaque
+   */
+  private boolean xattrs(Path p, boolean directory) throws IOException {
+    List<String> names = Kernel.xattrNames(p);
+    boolean opaque = false;
+    boolean onlyUserOpaque = true;
+    for (String name : names) {
+      if (!Whiteouts.isOverlayXattr(name)) {
+        continue;
+      }
+      if (directory && (name.equals(Whiteouts.USER_OVERLAY_OPAQUE)
+          || name.equals(Whiteouts.TRUSTED_OVERLAY_OPAQUE)) && isY(p, name)) {
+        opaque = true;
+        onlyUserOpaque &= name.equals(Whiteouts.USER_OVERLAY_OPAQUE);
+        continue;
+      }
+      onlyUserOpaque = false;
+      Kernel.lremovexattr(p, name);
+    }
+    if (opaque && !onlyUserOpaque) {
+      Kernel.lremovexattr(p, Whiteouts.TRUSTED_OVERLAY_OPAQUE);
+      Kernel.lsetxattr(p, Whiteouts.USER_OVERLAY_OPAQUE, new byte[] {'y'});
+    }
+    return opaque;
+  }
+
+  private static boolean isY(Path p, String name) throws IOException {
+    byte[] v = Kernel.xattrs(p).get(name);
+    return v != null && v.length == 1 && v[0] == 'y';
+  }
+}
