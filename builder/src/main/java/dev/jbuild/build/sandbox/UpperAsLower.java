@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,9 +25,9 @@ import java.util.Map;
  *       (or gets, for {@code trusted.overlay.opaque}) {@code user.overlay.opaque=y};
  *   <li>whiteouts inside an opaque directory and sockets are not in the layer: removed;
  *   <li>mtimes are whole seconds in the layer, clamped to {@code SOURCE_DATE_EPOCH}, and
- *       extraction sets atime and mtime to that: set the same way, directories after their
- *       children, so that a later step copying a file up sees the extracted mtime
- *       (CopiedUpDirs compares them, and the layer records them).
+ *       extraction sets them to that: set the same way (atime with them, as extraction does),
+ *       directories after their children, so that a later step sees the extracted mtimes
+ *       (a copy-up keeps them, the next layer records them, CopiedUpDirs compares them).
  * </ul>
  *
  * The mount stubs and the copied-up directories without change are gone before the layer is
@@ -44,7 +45,7 @@ final class UpperAsLower {
 
   /** @param epochSeconds {@code SOURCE_DATE_EPOCH} of the layer, or {@code Long.MIN_VALUE} */
   private UpperAsLower(long epochSeconds) {
-    this.epochSeconds = epochSeconds;
+    this.epochSeconds = epochSeconds == Long.MIN_VALUE ? Long.MAX_VALUE : epochSeconds;
   }
 
   /** Converts {@code upper} in place. */
@@ -67,15 +68,22 @@ final class UpperAsLower {
         Files.delete(p); // not in the layer (DirectoryWalk skips them)
         continue;
       }
+      FileTime time = (FileTime) a.get("lastModifiedTime");
       if (fmt == S_IFDIR) {
         children(p, xattrs(p, true));
+        time = Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS); // removals change it
       } else if (!whiteout) {
         xattrs(p, false);
       }
       // a whiteout the kernel made has no xattrs, and extraction gives it none
-      long seconds = ((FileTime) a.get("lastModifiedTime")).toInstant().getEpochSecond();
-      Kernel.lutimes(p, Math.min(seconds, epochSeconds == Long.MIN_VALUE ? Long.MAX_VALUE
-          : epochSeconds));
+      Instant mtime = time.toInstant();
+      long seconds = Math.min(mtime.getEpochSecond(), epochSeconds);
+      // a file copied up from a lower dir of this form has its mtime already (copy-up keeps it):
+      // most of a chown -R's files. Extraction sets atime to the mtime too, but reads change
+      // atime in a lower dir anyway, and no layer records it
+      if (mtime.getNano() != 0 || seconds != mtime.getEpochSecond()) {
+        Kernel.lutimes(p, seconds);
+      }
     }
   }
 
