@@ -10,10 +10,15 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** An upper dir turned into the lower dir that extracting its layer would give. */
+/**
+ * An upper dir turned into the lower dir that extracting its layer would give; part of the RUN
+ * suite that runs as root and rootless.
+ */
+@Tag("sandbox")
 class UpperAsLowerTest {
   private static final Instant NOW = Instant.parse("2026-12-07T01:02:03.456789123Z");
 
