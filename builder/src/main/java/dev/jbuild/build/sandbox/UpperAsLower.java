@@ -94,27 +94,25 @@ final class UpperAsLower {
    * @return whether the directory is opaque
    */
   private boolean xattrs(Path p, boolean directory) throws IOException {
-    List<String> names = Kernel.xattrNames(p);
-    boolean opaque = false;
-    boolean onlyUserOpaque = true;
-    for (String name : names) {
+    boolean userOpaque = false;
+    boolean trustedOpaque = false;
+    for (String name : Kernel.xattrNames(p)) {
       if (!Whiteouts.isOverlayXattr(name)) {
         continue;
       }
-      if (directory && (name.equals(Whiteouts.USER_OVERLAY_OPAQUE)
-          || name.equals(Whiteouts.TRUSTED_OVERLAY_OPAQUE)) && isY(p, name)) {
-        opaque = true;
-        onlyUserOpaque &= name.equals(Whiteouts.USER_OVERLAY_OPAQUE);
+      if (directory && name.equals(Whiteouts.USER_OVERLAY_OPAQUE) && isY(p, name)) {
+        userOpaque = true;
         continue;
       }
-      onlyUserOpaque = false;
+      if (directory && name.equals(Whiteouts.TRUSTED_OVERLAY_OPAQUE) && isY(p, name)) {
+        trustedOpaque = true; // only real root sees (and may remove) trusted.*
+      }
       Kernel.lremovexattr(p, name);
     }
-    if (opaque && !onlyUserOpaque) {
-      Kernel.lremovexattr(p, Whiteouts.TRUSTED_OVERLAY_OPAQUE);
+    if (trustedOpaque && !userOpaque) {
       Kernel.lsetxattr(p, Whiteouts.USER_OVERLAY_OPAQUE, new byte[] {'y'});
     }
-    return opaque;
+    return userOpaque || trustedOpaque;
   }
 
   private static boolean isY(Path p, String name) throws IOException {

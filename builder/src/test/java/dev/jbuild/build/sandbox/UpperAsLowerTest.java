@@ -37,6 +37,12 @@ class UpperAsLowerTest {
     Path other = Files.createDirectory(upper.resolve("other"));
     Kernel.lsetxattr(other, "user.overlay.opaque", new byte[] {'x'}); // not opaque to the writer
     Kernel.lsetxattr(upper, "user.overlay.impure", new byte[] {'y'});
+    Path trusted = Files.createDirectory(upper.resolve("trusted"));
+    boolean root = Kernel.geteuid() == 0; // trusted.* only as real root
+    if (root) {
+      Kernel.lsetxattr(trusted, "trusted.overlay.opaque", new byte[] {'y'});
+      Kernel.lsetxattr(trusted, "trusted.overlay.origin", new byte[] {7});
+    }
 
     UpperAsLower.convert(upper, Long.MIN_VALUE);
 
@@ -46,6 +52,8 @@ class UpperAsLowerTest {
     assertThat(Kernel.xattrs(home).get("user.overlay.opaque")).containsExactly('y');
     assertThat(Kernel.xattrs(other)).isEmpty();
     assertThat(Kernel.xattrs(upper)).isEmpty();
+    assertThat(Kernel.xattrs(trusted).keySet())
+        .containsExactlyElementsOf(root ? java.util.List.of("user.overlay.opaque") : java.util.List.of());
   }
 
   @Test
