@@ -309,11 +309,13 @@ final class BuildRun {
       return s;
     }
     List<Path> paths = new ArrayList<>();
+    List<Path> indexes = new ArrayList<>();
     for (Descriptor d : layers) {
       paths.add(store.blobs().path(d.digest()));
+      indexes.add(store.blobs().headersPath(d.digest()));
     }
     try {
-      s = LayerStack.of(paths);
+      s = LayerStack.of(paths, indexes);
     } catch (IOException e) {
       throw new BuildStepException(
           span, "cannot read the layers of the stage: " + e.getMessage(), e);

@@ -396,4 +396,66 @@ class CopyTest {
         .extracting(e -> ((BuildEvent.StepCached) e).step().text())
         .containsExactly("COPY dir /d");
   }
+
+  /** Overwrites every layer blob of the images with bytes that are no layer, keeping sizes. */
+  private void spoilLayerBlobs(BuildResult... results) throws IOException {
+    BlobStore blobs = BlobStore.open(root());
+    for (BuildResult r : results) {
+      for (Descriptor d : manifest(r).layers()) {
+        Path p = blobs.path(d.digest());
+        Files.write(p, new byte[(int) Files.size(p)]);
+      }
+    }
+  }
+
+  @Test
+  void cachedRebuildReadsNoLayerBlob() throws IOException {
+    // design: a hit reuses the stored layer without reading anything else, so the rebuild
+    // succeeds with every layer blob unreadable as a tar and no header index left
+    StoreImages.put(root(), "users:1", StoreImages.withUsers(), ContainerConfig.empty());
+    String df =
+        "FROM users:1 AS b\nCOPY --chown=app:staff x.txt /out/x.txt\nUSER app\nWORKDIR /srv/w\n"
+            + "FROM users:1\nWORKDIR /work\nCOPY --from=b /out /copied\nUSER app\n"
+            + "COPY --chown=app y.txt /y\nWORKDIR /home/app/sub\n";
+    BuildResult first = build(df, b -> b.tag("c:1"));
+    spoilLayerBlobs(first);
+    deleteTree(root().layerHeaders());
+    events.clear();
+    BuildResult second = build(df, b -> b.tag("c:1"));
+    assertThat(second.imageId()).isEqualTo(first.imageId());
+    assertThat(events).filteredOn(e -> e instanceof BuildEvent.StepCached).hasSize(6);
+    assertThat(events).noneMatch(e -> e instanceof BuildEvent.LayerWritten);
+  }
+
+  @Test
+  void changedRebuildReadsUnchangedLayersFromTheirHeaderIndex() throws IOException {
+    StoreImages.put(root(), "users:1", StoreImages.withUsers(), ContainerConfig.empty());
+    String df = "FROM users:1\nCOPY x.txt /srv/x\nWORKDIR /srv/w\n";
+    BuildResult first = build(df);
+    assertThat(root().layerHeaders()).isDirectory();
+    // the layers below the changed step are no tars any more: only their indexes can tell
+    // WORKDIR that /srv exists with its owner
+    LayerEntry srv = stat(fs(first), "srv");
+    spoilLayerBlobs(first);
+    events.clear();
+    BuildResult second = build("FROM users:1\nCOPY x.txt /srv/x\nWORKDIR /srv/w2\n");
+    assertThat(events).filteredOn(e -> e instanceof BuildEvent.StepCached).hasSize(1);
+    BlobStore blobs = BlobStore.open(root());
+    List<Descriptor> layers = manifest(second).layers();
+    LayerStack top = LayerStack.of(List.of(blobs.path(layers.get(layers.size() - 1).digest())));
+    assertThat(stat(top, "srv").uid()).isEqualTo(srv.uid());
+    assertThat(stat(top, "srv").mode()).isEqualTo(srv.mode());
+    assertThat(stat(top, "srv/w2").type()).isEqualTo(EntryType.DIRECTORY);
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var files = Files.walk(dir)) {
+      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
 }

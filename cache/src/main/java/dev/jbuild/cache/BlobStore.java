@@ -139,6 +139,11 @@ public final class BlobStore {
     return root.blobs().resolve(digest.algorithm()).resolve(digest.hex());
   }
 
+  /** Where the header index of a layer blob lives (see {@code LayerStack.of}); deleted with it. */
+  public Path headersPath(Digest digest) {
+    return root.layerHeaders().resolve(digest.algorithm()).resolve(digest.hex());
+  }
+
   public boolean has(Digest digest) {
     return Files.isRegularFile(path(digest));
   }
@@ -253,6 +258,7 @@ public final class BlobStore {
   public boolean delete(Digest digest) {
     Path p = path(digest);
     try {
+      Files.deleteIfExists(headersPath(digest));
       return Files.deleteIfExists(p);
     } catch (IOException e) {
       throw new CacheException("cannot delete " + p + ": " + e, p, e);

@@ -90,6 +90,14 @@ public record JbuildRoot(Path dir) {
     return dir.resolve("cache");
   }
 
+  /**
+   * The header index of each layer blob ({@code sha256/<blob hex>}): its entries and their data
+   * offsets, so that a stage's file tree is known without decompressing its layers again.
+   */
+  public Path layerHeaders() {
+    return dir.resolve("layer-headers");
+  }
+
   /** Extracted layers for RUN, one directory per diffID. */
   public Path layers() {
     return dir.resolve("layers");

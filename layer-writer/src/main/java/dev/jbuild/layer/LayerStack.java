@@ -54,11 +54,27 @@ public final class LayerStack implements java.io.Closeable {
 
   /** Indexes the layer blobs, bottom layer first. */
   public static LayerStack of(List<Path> blobs) throws IOException {
+    List<Path> none = new ArrayList<>();
+    for (int i = 0; i < blobs.size(); i++) {
+      none.add(null);
+    }
+    return of(blobs, none);
+  }
+
+  /**
+   * Indexes the layer blobs, bottom layer first, through their header index files ({@code
+   * indexes}, one per blob, null for none): a layer with an index is not read at all, one
+   * without is read once and its index written (see {@link LayerHeaders}).
+   */
+  public static LayerStack of(List<Path> blobs, List<Path> indexes) throws IOException {
+    if (indexes.size() != blobs.size()) {
+      throw new IllegalArgumentException(blobs.size() + " blobs, " + indexes.size() + " indexes");
+    }
     LayerStack s = new LayerStack(blobs);
     for (int i = 0; i < s.blobs.size(); i++) {
-      try (LayerReader r = LayerReader.open(s.blobs.get(i))) {
-        for (LayerEntry e = r.next(); e != null; e = r.next()) {
-          s.add(i, e, r.dataOffset());
+      try {
+        for (LayerHeaders.Header h : LayerHeaders.of(s.blobs.get(i), indexes.get(i))) {
+          s.add(i, h.entry(), h.dataOffset());
         }
       } catch (LayerFormatException e) {
         throw new LayerFormatException(s.blobs.get(i) + ": " + e.getMessage());

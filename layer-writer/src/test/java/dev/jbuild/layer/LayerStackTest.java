@@ -158,4 +158,30 @@ class LayerStackTest {
   static List<String> names(List<LayerEntry> l) {
     return l.stream().map(LayerEntry::path).collect(Collectors.toList());
   }
+
+  @Test
+  void headerIndexesGiveTheSameTreeWithoutReadingTheBlobsAgain() throws Exception {
+    List<Path> indexes = List.of(tmp.resolve("idx/0"), tmp.resolve("idx/1"), tmp.resolve("idx/2"));
+    Map<String, String> plain = describe(LayerStack.of(blobs));
+    assertThat(describe(LayerStack.of(blobs, indexes))).isEqualTo(plain); // writes the indexes
+    byte[] first = Files.readAllBytes(indexes.get(0));
+    // the tree now comes from the indexes alone: the blobs are read only for file bytes
+    List<Path> spoiled = List.of(tmp.resolve("s0"), tmp.resolve("s1"), tmp.resolve("s2"));
+    for (Path p : spoiled) {
+      Files.write(p, new byte[512]);
+    }
+    assertThat(describe(LayerStack.of(spoiled, indexes))).isEqualTo(plain);
+    assertThat(read(LayerStack.of(blobs, indexes), "link2")).isEqualTo("H");
+    // an index is a function of its blob; a damaged one is replaced
+    Files.write(indexes.get(0), b("junk"));
+    assertThat(describe(LayerStack.of(blobs, indexes))).isEqualTo(plain);
+    assertThat(Files.readAllBytes(indexes.get(0))).isEqualTo(first);
+  }
+
+  private static Map<String, String> describe(LayerStack s) {
+    Map<String, String> out = new TreeMap<>();
+    s.snapshot().forEach((p, e) -> out.put(p, e.type() + " " + Integer.toOctalString(e.mode())
+        + " " + e.uid() + ":" + e.gid() + " " + e.mtime() + " " + e.size() + " " + e.linkTarget()));
+    return out;
+  }
 }
