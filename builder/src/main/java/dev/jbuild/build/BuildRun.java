@@ -301,6 +301,30 @@ final class BuildRun {
     return layerWriter;
   }
 
+  /**
+   * The merged filesystem of some layers as far as {@code paths} and their parents go (see
+   * {@link LayerStack#ofPaths}), for the caller to close; empty when the whole stack is
+   * already indexed or a link on the way needs it.
+   */
+  Optional<LayerStack> partialLayerStack(
+      List<Descriptor> layers, java.util.Collection<String> paths, SourceSpan span) {
+    if (stacks.containsKey(layers.stream().map(Descriptor::digest).toList())) {
+      return Optional.empty();
+    }
+    List<Path> blobPaths = new ArrayList<>();
+    List<Path> indexes = new ArrayList<>();
+    for (Descriptor d : layers) {
+      blobPaths.add(store.blobs().path(d.digest()));
+      indexes.add(store.blobs().headersPath(d.digest()));
+    }
+    try {
+      return LayerStack.ofPaths(blobPaths, indexes, paths);
+    } catch (IOException e) {
+      throw new BuildStepException(
+          span, "cannot read the layers of the stage: " + e.getMessage(), e);
+    }
+  }
+
   /** The merged filesystem of some layers, indexed once per build. */
   LayerStack layerStack(List<Descriptor> layers, BuildEvent.Step step, SourceSpan span) {
     List<Digest> key = layers.stream().map(Descriptor::digest).toList();

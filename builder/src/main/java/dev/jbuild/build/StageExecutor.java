@@ -581,67 +581,85 @@ final class StageExecutor implements InstructionVisitor<Void> {
    */
   private List<LayerEntry> mkdir(String wd, String user, Workdir w) {
     try {
-      LayerStack fs = stack();
-      UserDb.Owner owner =
-          user.isEmpty()
-              ? new UserDb.Owner(0, 0)
-              : UserDb.needsLookup(user)
-                  ? new UserDb(fs).resolve(user)
-                  : new UserDb(null).resolve(user);
-      Instant mtime = run.created();
-      List<LayerEntry> out = new ArrayList<>();
-      Deque<String> todo = new ArrayDeque<>(Arrays.asList(wd.substring(1).split("/")));
-      String cur = "";
-      int links = 0;
-      boolean creating = false;
-      while (!todo.isEmpty()) {
-        String comp = todo.removeFirst();
-        if (comp.isEmpty() || comp.equals(".")) {
-          continue;
-        }
-        if (comp.equals("..")) {
-          int slash = cur.lastIndexOf('/');
-          cur = slash < 0 ? "" : cur.substring(0, slash);
-          continue;
-        }
-        String next = cur.isEmpty() ? comp : cur + "/" + comp;
-        Optional<LayerEntry> e = creating ? Optional.empty() : fs.stat(next);
-        if (e.isEmpty()) {
-          creating = true;
-          out.add(LayerEntry.directory(next, 0755).withOwner(owner.uid(), owner.gid()).withMtime(mtime));
-          cur = next;
-          continue;
-        }
-        LayerEntry entry = e.get();
-        if (entry.type() == EntryType.SYMLINK) {
-          if (++links > 255) {
-            throw new BuildStepException(span(w), "mkdir " + wd + ": too many levels of symbolic links");
-          }
-          String target = entry.linkTarget();
-          List<String> parts = new ArrayList<>(Arrays.asList(target.split("/")));
-          for (int k = parts.size() - 1; k >= 0; k--) {
-            todo.addFirst(parts.get(k));
-          }
-          if (target.startsWith("/")) {
-            cur = "";
-          }
-          continue;
-        }
-        if (entry.type() != EntryType.DIRECTORY) {
-          throw new BuildStepException(
-              span(w), "mkdir " + wd + ": /" + next + " exists and is not a directory");
-        }
-        out.add(entry.withPath(next));
-        cur = next;
+      // only the directories on the way and the user database matter: read just those
+      List<String> wanted = new ArrayList<>(List.of(wd.substring(1)));
+      if (!user.isEmpty() && UserDb.needsLookup(user)) {
+        wanted.add("etc/passwd");
+        wanted.add("etc/group");
       }
-      if (!creating) {
-        // nothing to create: an empty layer, as BuildKit's mkdir -p on an existing directory
-        return List.of();
+      Optional<LayerStack> part =
+          stack != null ? Optional.empty() : run.partialLayerStack(layers, wanted, span(w));
+      try {
+        return mkdir(wd, user, w, part.isPresent() ? part.get() : stack());
+      } finally {
+        if (part.isPresent()) {
+          part.get().close();
+        }
       }
-      return out;
     } catch (IOException e) {
       throw new BuildStepException(span(w), "cannot read the stage's filesystem: " + e.getMessage(), e);
     }
+  }
+
+  private List<LayerEntry> mkdir(String wd, String user, Workdir w, LayerStack fs)
+      throws IOException {
+    UserDb.Owner owner =
+        user.isEmpty()
+            ? new UserDb.Owner(0, 0)
+            : UserDb.needsLookup(user)
+                ? new UserDb(fs).resolve(user)
+                : new UserDb(null).resolve(user);
+    Instant mtime = run.created();
+    List<LayerEntry> out = new ArrayList<>();
+    Deque<String> todo = new ArrayDeque<>(Arrays.asList(wd.substring(1).split("/")));
+    String cur = "";
+    int links = 0;
+    boolean creating = false;
+    while (!todo.isEmpty()) {
+      String comp = todo.removeFirst();
+      if (comp.isEmpty() || comp.equals(".")) {
+        continue;
+      }
+      if (comp.equals("..")) {
+        int slash = cur.lastIndexOf('/');
+        cur = slash < 0 ? "" : cur.substring(0, slash);
+        continue;
+      }
+      String next = cur.isEmpty() ? comp : cur + "/" + comp;
+      Optional<LayerEntry> e = creating ? Optional.empty() : fs.stat(next);
+      if (e.isEmpty()) {
+        creating = true;
+        out.add(LayerEntry.directory(next, 0755).withOwner(owner.uid(), owner.gid()).withMtime(mtime));
+        cur = next;
+        continue;
+      }
+      LayerEntry entry = e.get();
+      if (entry.type() == EntryType.SYMLINK) {
+        if (++links > 255) {
+          throw new BuildStepException(span(w), "mkdir " + wd + ": too many levels of symbolic links");
+        }
+        String target = entry.linkTarget();
+        List<String> parts = new ArrayList<>(Arrays.asList(target.split("/")));
+        for (int k = parts.size() - 1; k >= 0; k--) {
+          todo.addFirst(parts.get(k));
+        }
+        if (target.startsWith("/")) {
+          cur = "";
+        }
+        continue;
+      }
+      if (entry.type() != EntryType.DIRECTORY) {
+        throw new BuildStepException(
+            span(w), "mkdir " + wd + ": /" + next + " exists and is not a directory");
+      }
+      out.add(entry.withPath(next));
+      cur = next;
+    }
+    if (!creating) {
+      // nothing to create: an empty layer, as BuildKit's mkdir -p on an existing directory
+      return List.of();
+    }
+    return out;
   }
 
   @Override

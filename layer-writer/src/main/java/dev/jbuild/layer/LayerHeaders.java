@@ -31,21 +31,47 @@ final class LayerHeaders {
   private static final String MAGIC = "jbuild-layer-headers-1";
 
   /** One entry of the layer and where its bytes start. */
-  record Header(LayerEntry entry, long dataOffset) {}
+  record Header(LayerEntry entry, long dataOffset, String skippedPath) {
+    Header(LayerEntry entry, long dataOffset) {
+      this(entry, dataOffset, null);
+    }
+  }
 
   private LayerHeaders() {}
 
   /** Reads the headers of {@code blob} from {@code index} when it is there, else from the blob. */
   static List<Header> of(Path blob, Path index) throws IOException {
+    return of(blob, index, null);
+  }
+
+  /**
+   * As {@link #of(Path, Path)}; entries whose path {@code keep} rejects come back as a header
+   * with a null entry and the path alone in {@code skippedPath} (read from an index, they cost
+   * no entry object).
+   */
+  static List<Header> of(Path blob, Path index, java.util.function.Predicate<String> keep)
+      throws IOException {
     if (index != null) {
       try {
-        return read(index);
+        return read(index, keep);
       } catch (java.nio.file.NoSuchFileException e) {
         // first use of this layer
       } catch (IOException | RuntimeException e) {
         // damaged or from another version: read the blob and write it again
       }
     }
+    List<Header> all = readBlob(blob, index);
+    if (keep == null) {
+      return all;
+    }
+    List<Header> out = new ArrayList<>(all.size());
+    for (Header h : all) {
+      out.add(keep.test(h.entry().path()) ? h : new Header(null, 0, h.entry().path()));
+    }
+    return out;
+  }
+
+  private static List<Header> readBlob(Path blob, Path index) throws IOException {
     List<Header> out = new ArrayList<>();
     try (LayerReader r = LayerReader.open(blob)) {
       for (LayerEntry e = r.next(); e != null; e = r.next()) {
@@ -65,6 +91,11 @@ final class LayerHeaders {
   }
 
   static List<Header> read(Path index) throws IOException {
+    return read(index, null);
+  }
+
+  static List<Header> read(Path index, java.util.function.Predicate<String> keep)
+      throws IOException {
     try (DataInputStream in =
         new DataInputStream(new BufferedInputStream(Files.newInputStream(index), 1 << 16))) {
       if (!MAGIC.equals(string(in))) {
@@ -74,6 +105,19 @@ final class LayerHeaders {
       List<Header> out = new ArrayList<>(Math.min(n, 1 << 20));
       for (int i = 0; i < n; i++) {
         String path = string(in);
+        if (keep != null && !keep.test(path)) {
+          skip(in); // type
+          in.skipNBytes(4 + 8 + 8 + 8 + 4 + 8);
+          skip(in); // link
+          int nx = in.readInt();
+          for (int k = 0; k < nx; k++) {
+            skip(in);
+            in.skipNBytes(in.readInt());
+          }
+          in.skipNBytes(8 + 8 + 8);
+          out.add(new Header(null, 0, path));
+          continue;
+        }
         EntryType type = EntryType.valueOf(string(in));
         int mode = in.readInt();
         long uid = in.readLong();
@@ -153,6 +197,14 @@ final class LayerHeaders {
     byte[] b = new byte[len];
     in.readFully(b);
     return new String(b, StandardCharsets.UTF_8);
+  }
+
+  private static void skip(DataInputStream in) throws IOException {
+    int len = in.readInt();
+    if (len < 0 || len > (1 << 24)) {
+      throw new EOFException("bad string length " + len);
+    }
+    in.skipNBytes(len);
   }
 
   private static void string(DataOutputStream out, String s) throws IOException {

@@ -83,6 +83,81 @@ public final class LayerStack implements java.io.Closeable {
     return s;
   }
 
+  /**
+   * The tree as far as it concerns {@code paths} (relative, clean: no "." or ".." components):
+   * {@link #stat} of them and of their parent directories, and {@link #open} of those that are
+   * files, answer as on the whole stack; other paths look absent. Empty when a symbolic link or
+   * a hard link lies on the way, which could lead outside that part (use {@link #of} then).
+   * Builds only a few nodes, so it is cheap on layers of many files.
+   */
+  public static Optional<LayerStack> ofPaths(
+      List<Path> blobs, List<Path> indexes, java.util.Collection<String> paths)
+      throws IOException {
+    if (indexes.size() != blobs.size()) {
+      throw new IllegalArgumentException(blobs.size() + " blobs, " + indexes.size() + " indexes");
+    }
+    java.util.Set<String> wanted = new java.util.HashSet<>();
+    for (String p : paths) {
+      String clean = LayerPaths.clean(p);
+      if (clean == null || !clean.equals(p.startsWith("/") ? p.substring(1) : p)) {
+        return Optional.empty();
+      }
+      for (String q = clean; !q.isEmpty(); q = LayerPaths.parent(q)) {
+        wanted.add(q);
+      }
+    }
+    java.util.function.Predicate<String> keep = path -> {
+      Whiteouts.Kind kind = Whiteouts.kindOf(path);
+      if (kind == Whiteouts.Kind.WHITEOUT) {
+        return wanted.contains(Whiteouts.hiddenPath(path));
+      }
+      if (kind == Whiteouts.Kind.OPAQUE) {
+        return wanted.contains(LayerPaths.parent(path));
+      }
+      return kind == Whiteouts.Kind.NONE && wanted.contains(path);
+    };
+    LayerStack s = new LayerStack(blobs);
+    for (int i = 0; i < s.blobs.size(); i++) {
+      try {
+        for (LayerHeaders.Header h : LayerHeaders.of(s.blobs.get(i), indexes.get(i), keep)) {
+          if (h.entry() != null) {
+            EntryType t = h.entry().type();
+            if (t == EntryType.SYMLINK || t == EntryType.HARDLINK) {
+              return Optional.empty();
+            }
+            s.add(i, h.entry(), h.dataOffset());
+          } else {
+            s.touch(i, h.skippedPath(), wanted);
+          }
+        }
+      } catch (LayerFormatException e) {
+        throw new LayerFormatException(s.blobs.get(i) + ": " + e.getMessage());
+      }
+    }
+    return Optional.of(s);
+  }
+
+  /**
+   * What {@link #add} does to the wanted directories for an entry left out: its wanted
+   * ancestors are created if missing and marked as touched by {@code layer}, which decides
+   * what a later whiteout or opaque marker of the same layer hides.
+   */
+  private void touch(int layer, String path, java.util.Set<String> wanted) throws IOException {
+    Whiteouts.Kind kind = Whiteouts.kindOf(path);
+    if (kind == Whiteouts.Kind.METADATA || kind == Whiteouts.Kind.WHITEOUT) {
+      return; // add() leaves the tree as it is for these
+    }
+    String deepest = "";
+    int slash = path.indexOf('/');
+    while (slash > 0 && wanted.contains(path.substring(0, slash))) {
+      deepest = path.substring(0, slash);
+      slash = path.indexOf('/', slash + 1);
+    }
+    if (!deepest.isEmpty()) {
+      directory(deepest, layer);
+    }
+  }
+
   private void add(int layer, LayerEntry e, long dataOffset) throws IOException {
     Whiteouts.Kind kind = e.whiteoutKind();
     if (kind == Whiteouts.Kind.METADATA) {

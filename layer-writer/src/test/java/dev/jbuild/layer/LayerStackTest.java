@@ -184,4 +184,23 @@ class LayerStackTest {
         + " " + e.uid() + ":" + e.gid() + " " + e.mtime() + " " + e.size() + " " + e.linkTarget()));
     return out;
   }
+
+  @Test
+  void aStackOfSomePathsAnswersForThemAsTheWholeStack() throws Exception {
+    List<Path> none = java.util.Arrays.asList(null, null, null);
+    LayerStack all = LayerStack.of(blobs);
+    List<String> paths = List.of("d/sub/deep", "d/y", "d/x", "gone", "hl", "big", "usr/lib/a.so", "no/such");
+    LayerStack part = LayerStack.ofPaths(blobs, none, paths).orElseThrow();
+    for (String p : paths) {
+      assertThat(part.stat(p).map(LayerEntry::toString)).as(p).isEqualTo(all.stat(p).map(LayerEntry::toString));
+      for (String q = LayerPaths.parent(p); !q.isEmpty(); q = LayerPaths.parent(q)) {
+        assertThat(part.stat(q).map(LayerEntry::toString)).as(q).isEqualTo(all.stat(q).map(LayerEntry::toString));
+      }
+    }
+    assertThat(read(part, "gone")).isEqualTo("G2");
+    // a symbolic link on the way, or a path that is not clean: only the whole stack can tell
+    assertThat(LayerStack.ofPaths(blobs, none, List.of("lib/a.so"))).isEmpty();
+    assertThat(LayerStack.ofPaths(blobs, none, List.of("abs"))).isEmpty();
+    assertThat(LayerStack.ofPaths(blobs, none, List.of("d/../gone"))).isEmpty();
+  }
 }
