@@ -238,6 +238,7 @@ public final class ImageStore {
             continue;
           }
           long size = Files.size(p);
+          Files.deleteIfExists(blobs.headersPath(d)); // a layer's header index goes with it
           if (Files.deleteIfExists(p)) {
             removed++;
             freed += size;
