@@ -24,14 +24,17 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -62,6 +65,10 @@ final class BuildRun {
   private final AtomicInteger steps = new AtomicInteger();
   private final AtomicInteger cachedSteps = new AtomicInteger();
   private volatile boolean failed;
+  /** The first failure of a stage: what the build reports, whichever stage finishes last. */
+  private final AtomicReference<RuntimeException> firstFailure = new AtomicReference<>();
+  /** The pool threads running a stage now; interrupted when another stage fails. */
+  private final Set<Thread> running = new HashSet<>();
 
   BuildRun(
       BuildRequest request,
@@ -111,7 +118,11 @@ final class BuildRun {
     try {
       return stage(plan.target()).join();
     } catch (CompletionException e) {
-      throw unwrap(e);
+      RuntimeException first = firstFailure.get();
+      if (first instanceof StageError) {
+        throw (Error) first.getCause();
+      }
+      throw first != null ? first : unwrap(e);
     } finally {
       stopPrefetch.run();
     }
@@ -156,14 +167,19 @@ final class BuildRun {
           CompletableFuture.allOf(waits.toArray(new CompletableFuture<?>[0]))
               .thenApplyAsync(
                   ignored -> {
+                    enter();
                     try {
                       StageResult parent = baseFuture == null ? null : baseFuture.join();
                       Platform p =
                           planned.platform().orElse(parent != null ? parent.platform() : targetPlatform);
                       return new StageExecutor(this, planned, p).execute(parent);
-                    } catch (RuntimeException | Error e) {
-                      failed = true;
+                    } catch (RuntimeException e) {
+                      throw failedWith(e);
+                    } catch (Error e) {
+                      failedWith(new StageError(e));
                       throw e;
+                    } finally {
+                      leave();
                     }
                   },
                   pool);
@@ -217,6 +233,43 @@ final class BuildRun {
     }
   }
 
+  /** The calling pool thread runs a stage: another stage's failure interrupts it. */
+  private void enter() {
+    synchronized (running) {
+      running.add(Thread.currentThread());
+    }
+    checkNotFailed();
+  }
+
+  /** The calling thread's stage is over; an interrupt meant for it is not left to its next task. */
+  private void leave() {
+    synchronized (running) {
+      running.remove(Thread.currentThread());
+      Thread.interrupted();
+    }
+  }
+
+  /**
+   * A stage ended with {@code e}. The first failure is the build's: the other running stages
+   * are interrupted at once (a RUN step's command is killed, a copy stops) rather than left to
+   * finish their step. What a stage throws after that, its interruption included, is only
+   * a cancellation.
+   */
+  private RuntimeException failedWith(RuntimeException e) {
+    if (e instanceof CancelledException || !firstFailure.compareAndSet(null, e)) {
+      return e instanceof CancelledException ? e : new CancelledException();
+    }
+    failed = true;
+    synchronized (running) {
+      for (Thread t : running) {
+        if (t != Thread.currentThread()) {
+          t.interrupt();
+        }
+      }
+    }
+    return e;
+  }
+
   /** Stops other stages between steps once one has failed. */
   void checkNotFailed() {
     if (failed) {
@@ -228,6 +281,13 @@ final class BuildRun {
   static final class CancelledException extends JbuildException {
     CancelledException() {
       super("cancelled: another stage failed");
+    }
+  }
+
+  /** An {@link Error} that ended a stage, held as the build's first failure. */
+  private static final class StageError extends JbuildException {
+    StageError(Error e) {
+      super(e.toString(), e);
     }
   }
 
