@@ -111,6 +111,7 @@ final class StepRun {
       }
       context = new RunContext(root, scratch, spec, mounts, resolved, user, worker.layers());
       setUpDev(context, runDir);
+      setUpSys(context);
       setUpEtc(context, runDir);
       workdir(root, user);
       if (!mounts.isEmpty()) {
@@ -261,6 +262,30 @@ final class StepRun {
       Kernel.bind(pipes, pipes, true);
     }
     context.mountPoint("/proc", true);
+  }
+
+  /**
+   * {@code /sys}: the host's sysfs, read-only, nosuid, nodev, noexec, as the OCI default spec
+   * gives a BuildKit step. Bound rather than mounted anew: a user namespace may mount sysfs only
+   * in a network namespace of its own. Where the kernel refuses, the step runs without it.
+   */
+  private void setUpSys(RunContext context) throws IOException {
+    Path sys = context.mountPoint("/sys", true);
+    try {
+      Kernel.mount("/sys", sys, null, Kernel.MS_BIND | Kernel.MS_REC, null);
+    } catch (Kernel.KernelException e) {
+      worker.log("no /sys for step " + id + ": " + e.getMessage());
+      return;
+    }
+    try {
+      Kernel.mount(null, sys, null, Kernel.MS_BIND | Kernel.MS_REMOUNT | Kernel.MS_RDONLY
+          | Kernel.MS_NOSUID | Kernel.MS_NODEV | Kernel.MS_NOEXEC, null);
+    } catch (Kernel.KernelException e) {
+      Kernel.umount(sys, Kernel.MNT_DETACH); // never a writable /sys
+      worker.log("no /sys for step " + id + ": " + e.getMessage());
+      return;
+    }
+    context.onUndo(() -> Kernel.umount(sys, Kernel.MNT_DETACH));
   }
 
   private static java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions(int mode) {

@@ -279,6 +279,18 @@ class SandboxTest {
   }
 
   @Test
+  void sysIsReadOnlyAndNotInTheLayer() throws IOException {
+    Map<String, LayerEntry> layer =
+        lastLayer(build("sys",
+            "FROM busybox:test\n"
+                + "RUN ls /sys/kernel > /kernel"
+                + " && if touch /sys/x 2>/dev/null; then echo writable; else echo ro; fi > /w\n"));
+    assertThat(layer.keySet()).containsExactlyInAnyOrder("kernel", "w");
+    assertThat(content(layer.get("kernel"))).isNotBlank();
+    assertThat(content(layer.get("w")).trim()).isEqualTo("ro");
+  }
+
+  @Test
   void stagesRunTheirStepsInParallelOnOneWorker() throws IOException {
     Map<String, LayerEntry> layer =
         lastLayer(build("parallel",
