@@ -371,18 +371,21 @@ final class BuildRun {
     if (stacks.containsKey(layers.stream().map(Descriptor::digest).toList())) {
       return Optional.empty();
     }
-    List<Path> blobPaths = new ArrayList<>();
-    List<Path> indexes = new ArrayList<>();
-    for (Descriptor d : layers) {
-      blobPaths.add(store.blobs().path(d.digest()));
-      indexes.add(store.blobs().headersPath(d.digest()));
-    }
     try {
-      return LayerStack.ofPaths(blobPaths, indexes, paths);
+      return LayerStack.ofPaths(blobPaths(layers), headerIndexes(layers), paths);
     } catch (IOException e) {
       throw new BuildStepException(
           span, "cannot read the layers of the stage: " + e.getMessage(), e);
     }
+  }
+
+  private List<Path> blobPaths(List<Descriptor> layers) {
+    return layers.stream().map(d -> store.blobs().path(d.digest())).toList();
+  }
+
+  /** Where each layer blob's header index is (or will be written). */
+  private List<Path> headerIndexes(List<Descriptor> layers) {
+    return layers.stream().map(d -> store.blobs().headersPath(d.digest())).toList();
   }
 
   /** The merged filesystem of some layers, indexed once per build. */
@@ -392,14 +395,8 @@ final class BuildRun {
     if (s != null) {
       return s;
     }
-    List<Path> paths = new ArrayList<>();
-    List<Path> indexes = new ArrayList<>();
-    for (Descriptor d : layers) {
-      paths.add(store.blobs().path(d.digest()));
-      indexes.add(store.blobs().headersPath(d.digest()));
-    }
     try {
-      s = LayerStack.of(paths, indexes);
+      s = LayerStack.of(blobPaths(layers), headerIndexes(layers));
     } catch (IOException e) {
       throw new BuildStepException(
           span, "cannot read the layers of the stage: " + e.getMessage(), e);
