@@ -4,6 +4,7 @@ import dev.jbuild.build.context.BuildContext;
 import dev.jbuild.build.event.BuildEvent;
 import dev.jbuild.build.event.BuildListener;
 import dev.jbuild.build.registry.Registries;
+import dev.jbuild.build.sandbox.CacheMounts;
 import dev.jbuild.build.sandbox.RunStep;
 import dev.jbuild.build.sandbox.Sandbox;
 import dev.jbuild.cache.BlobWriter;
@@ -104,7 +105,7 @@ final class BuildRun {
             ? new LayerWriter(options.withLevel(0))
             : layerWriter;
     this.copySteps = new CopySteps(this);
-    this.runMounts = new RunMounts(this, store.blobs().root().dir().resolve("cache-mounts"));
+    this.runMounts = new RunMounts(this, store.blobs().root().dir().resolve(CacheMounts.DIR));
   }
 
   /** Runs the target stage and every stage it needs; returns the target's result. */

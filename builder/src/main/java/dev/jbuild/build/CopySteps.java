@@ -372,7 +372,7 @@ final class CopySteps {
           java.nio.file.Files.deleteIfExists(p);
         }
         for (java.nio.file.Path p : checkouts) {
-          GitFetch.delete(p);
+          TempTrees.delete(p);
         }
       }
     } catch (ContextException e) {
@@ -405,7 +405,7 @@ final class CopySteps {
       // the layer is written after this returns: the caller deletes the checkout then
       return c.dir();
     } catch (java.io.IOException | RuntimeException e) {
-      GitFetch.delete(c.dir());
+      TempTrees.delete(c.dir());
       throw e;
     }
   }

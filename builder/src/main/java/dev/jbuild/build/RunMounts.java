@@ -24,17 +24,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 
@@ -266,7 +262,7 @@ final class RunMounts {
     boolean readOnly = m.readOnly();
     return cleanups -> {
       Path copy = materialize(entries, match, span);
-      cleanups.add(() -> deleteTree(copy));
+      cleanups.add(() -> TempTrees.deleteQuietly(copy));
       String inCopy = match.isDirectory() ? "" : match.name();
       return new ResolvedMount.Bind(target, new ResolvedMount.Source.Directory(copy), inCopy, readOnly);
     };
@@ -314,56 +310,17 @@ final class RunMounts {
       for (int i = dirs.size() - 1; i >= 0; i--) {
         ContextEntry e = dirs.get(i);
         Path dest = e.path().isEmpty() ? base : base.resolve(e.path());
-        // all twelve bits, as in the context (deleteTree makes them writable again)
+        // all twelve bits, as in the context (TempTrees makes them writable again)
         Files.setAttribute(dest, "unix:mode", e.mode() & 07777);
         Files.setLastModifiedTime(dest, FileTime.from(e.mtime()));
       }
       return base;
     } catch (IOException | UncheckedIOException e) {
       if (base != null) {
-        deleteTree(base);
+        TempTrees.deleteQuietly(base);
       }
       throw new BuildStepException(
           span, "cannot prepare the build context for the bind mount: " + e.getMessage(), e);
-    }
-  }
-
-  /** Removes a directory tree that this process made; failures are left for prune. */
-  static void deleteTree(Path dir) {
-    try {
-      Files.walkFileTree(
-          dir,
-          new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
-              try {
-                Files.setPosixFilePermissions(
-                    d,
-                    EnumSet.of(
-                        PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
-                        PosixFilePermission.OWNER_EXECUTE));
-              } catch (IOException | UnsupportedOperationException ignored) {
-                // try to delete anyway
-              }
-              return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
-              Files.deleteIfExists(f);
-              return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-              Files.deleteIfExists(d);
-              return FileVisitResult.CONTINUE;
-            }
-          });
-    } catch (NoSuchFileException gone) {
-      // nothing to remove
-    } catch (IOException ignored) {
-      // a leftover in tmp/ is removed by jbuild prune
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.jbuild.build.context;
 
+import dev.jbuild.build.TempTrees;
 import dev.jbuild.oci.Digest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -137,7 +138,7 @@ public final class BuildContext implements AutoCloseable {
       PatternMatcher ignore = IgnoreFile.load(dir, dockerfilePath);
       return new BuildContext(dir, ignore, dir, modes, StatCache.inMemory());
     } catch (IOException | RuntimeException e) {
-      TarContext.deleteTree(dir);
+      TempTrees.deleteQuietly(dir);
       if (e instanceof ContextException) {
         throw (ContextException) e;
       }
@@ -581,7 +582,7 @@ public final class BuildContext implements AutoCloseable {
   public void close() {
     hasher.flush();
     if (extracted != null) {
-      TarContext.deleteTree(extracted);
+      TempTrees.deleteQuietly(extracted);
     }
   }
 }

@@ -1,19 +1,15 @@
 package dev.jbuild.build.context;
 
+import dev.jbuild.build.TempTrees;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -231,7 +227,7 @@ final class TarContext {
 
   private static void remove(Path p) throws IOException {
     if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-      deleteTree(p);
+      TempTrees.deleteQuietly(p);
     } else {
       Files.deleteIfExists(p);
     }
@@ -246,42 +242,4 @@ final class TarContext {
     }
   }
 
-  /** Removes a directory tree without following links; best effort. */
-  static void deleteTree(Path dir) {
-    try {
-      Files.walkFileTree(
-          dir,
-          new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
-              try {
-                Files.setAttribute(d, "unix:mode", 0700);
-              } catch (IOException | RuntimeException e) {
-                // deletion below reports what matters
-              }
-              return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
-              Files.deleteIfExists(f);
-              return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-              try {
-                Files.deleteIfExists(d);
-              } catch (DirectoryNotEmptyException e) {
-                // something appeared meanwhile; leave it for prune
-              }
-              return FileVisitResult.CONTINUE;
-            }
-          });
-    } catch (NoSuchFileException e) {
-      // already gone
-    } catch (IOException e) {
-      // best effort: leftovers under tmp/ are removed by jbuild prune
-    }
-  }
 }

@@ -1,5 +1,6 @@
 package dev.jbuild.build.output;
 
+import dev.jbuild.build.TempTrees;
 import dev.jbuild.cache.AtomicFile;
 import dev.jbuild.cache.BlobStore;
 import dev.jbuild.cache.CacheException;
@@ -13,12 +14,9 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -100,7 +98,7 @@ final class OciLayoutWriter {
       fsync(parent);
     } finally {
       if (!moved) {
-        deleteTree(temp);
+        TempTrees.deleteQuietly(temp);
       }
     }
   }
@@ -161,30 +159,6 @@ final class OciLayoutWriter {
       ch.force(true);
     } catch (IOException ignored) {
       // not every filesystem can fsync a directory; the renames are atomic regardless
-    }
-  }
-
-  static void deleteTree(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try {
-      Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
-            throws IOException {
-          Files.deleteIfExists(file);
-          return FileVisitResult.CONTINUE;
-        }
-
-        @Override
-        public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-          Files.deleteIfExists(d);
-          return FileVisitResult.CONTINUE;
-        }
-      });
-    } catch (IOException ignored) {
-      // the failure being reported matters more than a leftover temporary directory
     }
   }
 

@@ -3,6 +3,7 @@ package dev.jbuild.build.context;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jbuild.build.TempTrees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -237,7 +238,7 @@ class BuildContextTest {
         assertThat(c.resolve("*.txt")).isEmpty();
       }
     } finally {
-      TarContext.deleteTree(elsewhere);
+      TempTrees.deleteQuietly(elsewhere);
     }
   }
 
