@@ -58,7 +58,6 @@ final class BuildRun {
   private final Instant created;
   private final Optional<Instant> epoch;
   private final LayerWriter layerWriter;
-  private final LayerWriter storedWriter;
   private final CopySteps copySteps;
   private final RunMounts runMounts;
   private final Map<Integer, CompletableFuture<StageResult>> stages = new ConcurrentHashMap<>();
@@ -100,10 +99,6 @@ final class BuildRun {
       options = options.withSourceDateEpoch(epoch.get());
     }
     this.layerWriter = new LayerWriter(options);
-    this.storedWriter =
-        request.compression() == dev.jbuild.layer.Compression.GZIP
-            ? new LayerWriter(options.withLevel(0))
-            : layerWriter;
     this.copySteps = new CopySteps(this);
     this.runMounts = new RunMounts(this, store.blobs().root().dir().resolve(CacheMounts.DIR));
   }
@@ -406,63 +401,10 @@ final class BuildRun {
     return s;
   }
 
-  /**
-   * The writer for one layer. Deflating data that is already compressed (jars, archives,
-   * images) costs most of a cold build and saves nothing, so when a sample of the layer's
-   * biggest files does not shrink, gzip stores it (level 0: still a valid gzip stream).
-   */
-  private LayerWriter writerFor(List<LayerEntry> entries) {
-    if (request.compression() != dev.jbuild.layer.Compression.GZIP) {
-      return layerWriter;
-    }
-    List<LayerEntry> files = new ArrayList<>();
-    for (LayerEntry e : entries) {
-      if (e.type() == dev.jbuild.layer.EntryType.FILE && e.size() > 0 && e.content() != null) {
-        files.add(e);
-      }
-    }
-    files.sort((a, b) -> Long.compare(b.size(), a.size()));
-    long total = 0;
-    for (LayerEntry e : files) {
-      total += e.size();
-    }
-    if (total < (1 << 20)) {
-      return layerWriter;
-    }
-    long raw = 0;
-    long packed = 0;
-    java.util.zip.Deflater deflater = new java.util.zip.Deflater(1, true);
-    byte[] in = new byte[64 * 1024];
-    byte[] out = new byte[80 * 1024];
-    try {
-      for (LayerEntry e : files.subList(0, Math.min(8, files.size()))) {
-        try (java.io.InputStream s = e.content().open()) {
-          int n = s.readNBytes(in, 0, in.length);
-          deflater.reset();
-          deflater.setInput(in, 0, n);
-          deflater.finish();
-          while (!deflater.finished()) {
-            packed += deflater.deflate(out);
-          }
-          raw += n;
-        }
-      }
-    } catch (IOException e) {
-      return layerWriter;
-    } finally {
-      deflater.end();
-    }
-    if (raw == 0 || packed < raw * 0.95) {
-      return layerWriter;
-    }
-    return storedWriter;
-  }
-
   /** Writes a layer of {@code entries} into the store. */
   LayerBlob writeLayer(List<LayerEntry> entries, BuildEvent.Step step, SourceSpan span) {
-    LayerWriter writer = writerFor(entries);
     try (BlobWriter out = store.blobs().writer(null)) {
-      LayerBlob blob = writer.write(entries, out);
+      LayerBlob blob = layerWriter.write(entries, out);
       StoredBlob stored = out.commit();
       if (!stored.digest().equals(blob.digest())) {
         throw new IllegalStateException(

@@ -7,17 +7,13 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.zip.Deflater;
 import java.util.zip.GZIPInputStream;
-import java.util.zip.GZIPOutputStream;
 
 /** How a layer blob is compressed, with its OCI media type and stream codecs. */
 public enum Compression {
   NONE(MediaTypes.OCI_LAYER, 0),
   GZIP(MediaTypes.OCI_LAYER_GZIP, 6),
   ZSTD(MediaTypes.OCI_LAYER_ZSTD, 3);
-
-  private static final int GZIP_BUFFER = 256 * 1024;
 
   private final String mediaType;
   private final int defaultLevel;
@@ -82,7 +78,10 @@ public enum Compression {
     }
   }
 
-  /** A compressing stream at {@code level}; closing it finishes the frame and closes {@code out}. */
+  /**
+   * A compressing stream for a layer tar at {@code level}; closing it finishes the frame and
+   * closes {@code out}. gzip stores the data of entries that do not shrink ({@link TarGzip}).
+   */
   OutputStream compressor(OutputStream out, int level) throws IOException {
     return compressor(out, level, ZSTD_WORKERS);
   }
@@ -100,7 +99,7 @@ public enum Compression {
   OutputStream compressor(OutputStream out, int level, int zstdWorkers) throws IOException {
     switch (this) {
       case GZIP:
-        return new LeveledGzip(out, level);
+        return new TarGzip(out, level);
       case ZSTD:
         if (zstdWorkers < 1) {
           throw new IllegalArgumentException("zstd needs at least one worker, not " + zstdWorkers);
@@ -114,14 +113,13 @@ public enum Compression {
     }
   }
 
-  /** GZIPOutputStream with a settable level and a large buffer (fewer JNI crossings). */
-  private static final class LeveledGzip extends GZIPOutputStream {
-    LeveledGzip(OutputStream out, int level) throws IOException {
-      super(out, GZIP_BUFFER);
-      if (level < Deflater.NO_COMPRESSION || level > Deflater.BEST_COMPRESSION) {
-        throw new IllegalArgumentException("gzip level must be 0..9, not " + level);
-      }
-      def.setLevel(level);
-    }
+  /**
+   * A gzip stream for a plain layer tar (as {@link LayerWriter} writes it) at {@code level}: the
+   * data of an entry that does not shrink is stored, everything else deflated at {@code level};
+   * the same tar gives the same bytes however it is written. Closing it finishes the member and
+   * closes {@code out}.
+   */
+  public static OutputStream gzipTar(OutputStream out, int level) throws IOException {
+    return new TarGzip(out, level);
   }
 }

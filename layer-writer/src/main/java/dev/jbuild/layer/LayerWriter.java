@@ -34,7 +34,8 @@ public final class LayerWriter {
    * How layers are written.
    *
    * @param compression blob compression
-   * @param level compression level (gzip 0..9, zstd 1..22); ignored for NONE
+   * @param level compression level (gzip 0..9, zstd 1..22); ignored for NONE. gzip stores the
+   *     data of entries that do not shrink at any level (see {@code TarGzip})
    * @param sourceDateEpoch when set, later mtimes are clamped to it
    */
   public record Options(Compression compression, int level, Instant sourceDateEpoch) {
