@@ -90,6 +90,12 @@ public final class ImageStore {
     Descriptor entry = new Descriptor(target.mediaType(), target.digest(), target.size(),
         target.urls(), annotations, target.platform(), target.artifactType(), target.unknown());
     updateIndex(manifests -> {
+      // re-tagging the same image (every no-change rebuild) leaves index.json as it is: no
+      // rewrite, no fsync
+      if (manifests.stream().filter(d -> full.equals(d.annotation(Descriptor.REF_NAME)))
+          .collect(java.util.stream.Collectors.toList()).equals(List.of(entry))) {
+        return false;
+      }
       boolean replaced = false;
       for (int i = 0; i < manifests.size(); i++) {
         if (full.equals(manifests.get(i).annotation(Descriptor.REF_NAME))) {

@@ -59,6 +59,26 @@ class ImageStoreTest {
         .containsExactly("localhost:5000/team/app:latest");
   }
 
+  /** A no-change rebuild tags the same image again: index.json is left alone (no fsync). */
+  @Test
+  void retaggingTheSameImageDoesNotRewriteIndexJson() throws IOException {
+    ImageStore store = ImageStore.open(new JbuildRoot(dir));
+    TestImages.Image a = TestImages.put(store.blobs(), "a");
+    TestImages.Image b = TestImages.put(store.blobs(), "b");
+    Path index = dir.resolve("index.json");
+    store.tag("app:1", a.manifest());
+    Object written = Files.getAttribute(index, "unix:ino");
+    byte[] before = Files.readAllBytes(index);
+
+    store.tag("docker.io/library/app:1", a.manifest());
+    assertThat(Files.getAttribute(index, "unix:ino")).isEqualTo(written);
+    assertThat(Files.readAllBytes(index)).isEqualTo(before);
+
+    store.tag("app:1", b.manifest()); // a different image is written as before
+    assertThat(Files.getAttribute(index, "unix:ino")).isNotEqualTo(written);
+    assertThat(store.resolve("app:1").orElseThrow().digest()).isEqualTo(b.manifest().digest());
+  }
+
   @Test
   void resolvesByNameDigestAndShortId() {
     ImageStore store = ImageStore.open(new JbuildRoot(dir));
