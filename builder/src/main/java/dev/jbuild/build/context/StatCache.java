@@ -1,15 +1,15 @@
 package dev.jbuild.build.context;
 
-import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -19,9 +19,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32;
-import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
 
 /**
@@ -38,6 +38,8 @@ final class StatCache {
   private static final long MAX_IDLE_SECONDS = 30L * 24 * 3600;
   /** A hit refreshes its last-use time only when it is older than this (avoids rewrites). */
   private static final long TOUCH_AFTER_SECONDS = 24L * 3600;
+  /** The bytes of an entry besides its path: a bound on the count a file can hold. */
+  private static final int ENTRY_FIXED_BYTES = 2 + 5 * 8 + 4 + 32 + 2 * 8;
 
   /** A remembered hash and the stat it was taken under. */
   record Entry(
@@ -62,89 +64,158 @@ final class StatCache {
   }
 
   private final Path file; // null: memory only
-  private final Map<String, Entry> entries;
+  /** The entries, once loaded: a load runs on its own thread while the build starts. */
+  private final CompletableFuture<Map<String, Entry>> loaded;
   private volatile boolean dirty;
 
-  private StatCache(Path file, Map<String, Entry> entries) {
+  private StatCache(Path file, CompletableFuture<Map<String, Entry>> loaded) {
     this.file = file;
-    this.entries = entries;
+    this.loaded = loaded;
   }
 
   /** A cache that is never saved. */
   static StatCache inMemory() {
-    return new StatCache(null, new ConcurrentHashMap<>());
+    return new StatCache(null, CompletableFuture.completedFuture(new ConcurrentHashMap<>()));
   }
 
   /** Loads {@code file}; a missing, unreadable or corrupt file gives an empty cache. */
   static StatCache load(Path file) {
-    Map<String, Entry> entries = new ConcurrentHashMap<>();
-    try (InputStream raw = Files.newInputStream(file)) {
-      CRC32 crc = new CRC32();
-      InputStream buffered = new BufferedInputStream(raw, 1 << 16);
-      DataInputStream in = new DataInputStream(new CheckedInputStream(buffered, crc));
-      if (in.readInt() != MAGIC || in.readInt() != VERSION) {
-        return new StatCache(file, new ConcurrentHashMap<>());
-      }
-      int count = in.readInt();
-      for (int i = 0; i < count; i++) {
-        String path = in.readUTF();
-        long size = in.readLong();
-        long mtime = in.readLong();
-        long ctime = in.readLong();
-        long ino = in.readLong();
-        long dev = in.readLong();
-        int mode = in.readInt();
-        byte[] sha = new byte[32];
-        in.readFully(sha);
-        long hashedAt = in.readLong();
-        long lastUsed = in.readLong();
-        entries.put(path, new Entry(size, mtime, ctime, ino, dev, mode, sha, hashedAt, lastUsed));
-      }
-      long expected = crc.getValue();
-      long stored = new DataInputStream(buffered).readLong();
-      if (stored != expected) {
-        entries.clear();
-      }
+    return new StatCache(file, CompletableFuture.completedFuture(read(file)));
+  }
+
+  /**
+   * Starts loading {@code file} on a daemon thread and returns at once: the first lookup
+   * waits for it. The load of a large context's cache (a few MB) then overlaps parsing the
+   * Dockerfile, resolving the base image and walking the context.
+   */
+  static StatCache loadInBackground(Path file) {
+    CompletableFuture<Map<String, Entry>> f = new CompletableFuture<>();
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                f.complete(read(file));
+              } catch (Throwable e) {
+                f.complete(new ConcurrentHashMap<>()); // an optimisation only: start afresh
+              }
+            },
+            "jbuild-statcache");
+    t.setDaemon(true);
+    t.start();
+    return new StatCache(file, f);
+  }
+
+  /**
+   * Reads the whole file in one go and decodes it from the array: per-field stream reads were
+   * most of the load time.
+   */
+  private static Map<String, Entry> read(Path file) {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
-      // first build of this context
-    } catch (EOFException | RuntimeException e) {
-      entries.clear(); // truncated or garbled: start afresh
-    } catch (IOException e) {
-      entries.clear();
+      return new ConcurrentHashMap<>(); // first build of this context
+    } catch (IOException | OutOfMemoryError e) {
+      return new ConcurrentHashMap<>();
     }
-    return new StatCache(file, entries);
+    try {
+      return decode(bytes);
+    } catch (RuntimeException e) {
+      return new ConcurrentHashMap<>(); // truncated or garbled: start afresh
+    }
+  }
+
+  /** The entries of a cache file's bytes, empty when its header or checksum is wrong. */
+  static Map<String, Entry> decode(byte[] bytes) {
+    if (bytes.length < 20) {
+      return new ConcurrentHashMap<>();
+    }
+    ByteBuffer in = ByteBuffer.wrap(bytes); // big-endian, as DataOutputStream wrote it
+    int body = bytes.length - 8;
+    CRC32 crc = new CRC32();
+    crc.update(bytes, 0, body);
+    if (in.getLong(body) != crc.getValue() || in.getInt() != MAGIC || in.getInt() != VERSION) {
+      return new ConcurrentHashMap<>();
+    }
+    int count = in.getInt();
+    if (count < 0 || count > body / ENTRY_FIXED_BYTES) {
+      return new ConcurrentHashMap<>();
+    }
+    Map<String, Entry> entries = new ConcurrentHashMap<>(Math.max(16, count * 2));
+    for (int i = 0; i < count; i++) {
+      String path = utf(bytes, in);
+      long size = in.getLong();
+      long mtime = in.getLong();
+      long ctime = in.getLong();
+      long ino = in.getLong();
+      long dev = in.getLong();
+      int mode = in.getInt();
+      byte[] sha = new byte[32];
+      in.get(sha);
+      long hashedAt = in.getLong();
+      long lastUsed = in.getLong();
+      entries.put(path, new Entry(size, mtime, ctime, ino, dev, mode, sha, hashedAt, lastUsed));
+    }
+    if (in.position() != body) {
+      return new ConcurrentHashMap<>();
+    }
+    return entries;
+  }
+
+  /** One string as {@link DataOutputStream#writeUTF} wrote it (modified UTF-8). */
+  private static String utf(byte[] bytes, ByteBuffer in) {
+    int length = in.getShort() & 0xffff;
+    int start = in.position();
+    in.position(start + length); // throws when it runs past the end
+    for (int k = start; k < start + length; k++) {
+      if (bytes[k] <= 0) {
+        // non-ASCII (or an encoded NUL): decode the general form
+        try {
+          return DataInputStream.readUTF(
+              new DataInputStream(new ByteArrayInputStream(bytes, start - 2, length + 2)));
+        } catch (IOException e) {
+          throw new IllegalArgumentException("bad string in the stat cache", e);
+        }
+      }
+    }
+    return new String(bytes, start, length, StandardCharsets.ISO_8859_1);
+  }
+
+  private Map<String, Entry> entries() {
+    return loaded.join();
   }
 
   Entry get(String path) {
-    return entries.get(path);
+    return entries().get(path);
   }
 
   void put(String path, Entry entry) {
-    entries.put(path, entry);
+    entries().put(path, entry);
     dirty = true;
   }
 
   /** Notes that {@code entry} served a lookup now. */
   void used(String path, Entry entry, long nowSeconds) {
     if (nowSeconds - entry.lastUsedSeconds() > TOUCH_AFTER_SECONDS) {
-      entries.put(
-          path,
-          new Entry(
-              entry.size(),
-              entry.mtimeNanos(),
-              entry.ctimeNanos(),
-              entry.ino(),
-              entry.dev(),
-              entry.mode(),
-              entry.sha256(),
-              entry.hashedAtNanos(),
-              nowSeconds));
+      entries()
+          .put(
+              path,
+              new Entry(
+                  entry.size(),
+                  entry.mtimeNanos(),
+                  entry.ctimeNanos(),
+                  entry.ino(),
+                  entry.dev(),
+                  entry.mode(),
+                  entry.sha256(),
+                  entry.hashedAtNanos(),
+                  nowSeconds));
       dirty = true;
     }
   }
 
   int size() {
-    return entries.size();
+    return entries().size();
   }
 
   /**
@@ -167,7 +238,7 @@ final class StatCache {
         DataOutputStream out =
             new DataOutputStream(new CheckedOutputStream(new BufferedOutputStream(raw, 1 << 16), crc));
         Map<String, Entry> live = new TreeMap<>();
-        for (Map.Entry<String, Entry> e : entries.entrySet()) {
+        for (Map.Entry<String, Entry> e : entries().entrySet()) {
           if (nowSeconds - e.getValue().lastUsedSeconds() <= MAX_IDLE_SECONDS) {
             live.put(e.getKey(), e.getValue());
           }

@@ -1,0 +1,98 @@
+package dev.jbuild.build.context;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StatCacheTest {
+
+  @TempDir Path dir;
+
+  private static final long NOW = 1_800_000_000L;
+
+  private static StatCache.Entry entry(int i) {
+    byte[] sha = new byte[32];
+    Arrays.fill(sha, (byte) (i * 7 - 128));
+    sha[0] = (byte) i;
+    return new StatCache.Entry(
+        1000L * i, -5L + i, Long.MAX_VALUE - i, 1L << 40 | i, 2049, 0100644 | i, sha,
+        NOW * 1_000_000_000L, NOW - i);
+  }
+
+  /** Paths of every kind a context holds: ASCII, accented, CJK, an emoji, an odd control. */
+  private static Map<String, StatCache.Entry> sample() {
+    Map<String, StatCache.Entry> m = new LinkedHashMap<>();
+    String[] paths = {
+      "a", "src/Main.java", "d\u00e9j\u00e0/vu.txt", "\u6587\u4ef6/\u540d.txt",
+      "emoji/\ud83d\ude00.png", "nul\u0000inside", "tab\tand\u007fdel", "x".repeat(3000)
+    };
+    for (int i = 0; i < paths.length; i++) {
+      m.put(paths[i], entry(i + 1));
+    }
+    for (int i = 0; i < 2000; i++) {
+      m.put("many/f" + i, entry(i % 100));
+    }
+    return m;
+  }
+
+  private Path saved(Map<String, StatCache.Entry> entries) throws IOException {
+    Path file = dir.resolve("cache");
+    StatCache c = StatCache.load(file);
+    entries.forEach(c::put);
+    c.save(NOW);
+    return file;
+  }
+
+  private static void assertHolds(StatCache c, Map<String, StatCache.Entry> expected) {
+    assertThat(c.size()).isEqualTo(expected.size());
+    expected.forEach(
+        (path, e) -> {
+          StatCache.Entry got = c.get(path);
+          assertThat(got).as(path).isNotNull();
+          assertThat(got.sha256()).as(path).isEqualTo(e.sha256());
+          assertThat(Arrays.asList(got.size(), got.mtimeNanos(), got.ctimeNanos(), got.ino(),
+                  got.dev(), (long) got.mode(), got.hashedAtNanos(), got.lastUsedSeconds()))
+              .as(path)
+              .isEqualTo(Arrays.asList(e.size(), e.mtimeNanos(), e.ctimeNanos(), e.ino(),
+                  e.dev(), (long) e.mode(), e.hashedAtNanos(), e.lastUsedSeconds()));
+        });
+  }
+
+  @Test
+  void savedEntriesLoadBackUnchanged() throws IOException {
+    Map<String, StatCache.Entry> entries = sample();
+    Path file = saved(entries);
+    assertHolds(StatCache.load(file), entries);
+    assertHolds(StatCache.loadInBackground(file), entries);
+  }
+
+  @Test
+  void aDamagedFileGivesAnEmptyCache() throws IOException {
+    Path file = saved(sample());
+    byte[] good = Files.readAllBytes(file);
+    for (int at : new int[] {0, 5, 11, good.length / 2, good.length - 9, good.length - 1}) {
+      byte[] bad = good.clone();
+      bad[at] ^= 0x10;
+      Files.write(file, bad);
+      assertThat(StatCache.load(file).size()).as("bit flipped at " + at).isZero();
+      assertThat(StatCache.loadInBackground(file).size()).isZero();
+    }
+    for (int length : new int[] {0, 3, 12, good.length / 3, good.length - 1}) {
+      Files.write(file, Arrays.copyOf(good, length));
+      assertThat(StatCache.load(file).size()).as("cut to " + length).isZero();
+    }
+  }
+
+  @Test
+  void aMissingFileGivesAnEmptyCache() {
+    assertThat(StatCache.load(dir.resolve("none")).size()).isZero();
+    assertThat(StatCache.loadInBackground(dir.resolve("none")).size()).isZero();
+  }
+}
