@@ -109,6 +109,52 @@ class ContextHasherTest {
     }
   }
 
+  /**
+   * The selection digest is part of every COPY cache key: its bytes are pinned to the
+   * field-by-field definition (tag, then per entry path, type, mode, size, link target and
+   * content digest), so a faster implementation cannot silently invalidate or alias keys.
+   */
+  @Test
+  void selectionDigestKeepsItsFieldByFieldDefinition() throws IOException {
+    write("a.txt", "alpha");
+    write("dir/b.bin", "x".repeat(200_000));
+    write("dir/\u00e9t\u00e9/" + "long".repeat(30) + ".txt", "utf-8 name");
+    Files.createSymbolicLink(ctx.resolve("dir/link"), Path.of("../a.txt"));
+    for (int i = 0; i < 3000; i++) {
+      write("many/f" + i, "v" + i); // more than one buffer of fields
+    }
+    try (BuildContext c = open()) {
+      List<ContextEntry> entries = c.walk(c.resolve(".").get(0), null, null);
+      java.security.MessageDigest md = Digest.newSha256();
+      md.update("jbuild context selection v1\n".getBytes(StandardCharsets.UTF_8));
+      for (ContextEntry e : entries) {
+        fieldString(md, e.path());
+        md.update((byte) e.type().ordinal());
+        fieldNumber(md, e.mode());
+        fieldNumber(md, e.size());
+        fieldString(md, e.linkTarget() == null ? "" : e.linkTarget());
+        fieldString(
+            md,
+            e.type() == EntryType.FILE
+                ? Digest.of(Files.readAllBytes(e.file())).toString()
+                : "");
+      }
+      assertThat(c.hasher().selectionDigest(entries)).isEqualTo(Digest.sha256(md.digest()));
+    }
+  }
+
+  private static void fieldString(java.security.MessageDigest md, String s) {
+    byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+    fieldNumber(md, bytes.length);
+    md.update(bytes);
+  }
+
+  private static void fieldNumber(java.security.MessageDigest md, long v) {
+    for (int i = 56; i >= 0; i -= 8) {
+      md.update((byte) (v >>> i));
+    }
+  }
+
   @Test
   void selectionDigestIgnoresMtimeButNotModeNameOrLinks() throws IOException {
     Path f = write("d/a.txt", "a");
