@@ -308,6 +308,15 @@ public final class PatternMatcher {
     final Pattern regex; // only for REGEXP
     final int segments; // for the one-parent-level legacy check
     final String goRegex; // the regexp text patternmatcher builds, for its compile vectors
+    final String affix; // PREFIX: what a path starts with; SUFFIX: what it ends with
+    /**
+     * REGEXP: the literal text the pattern starts and ends with (up to its first and after
+     * its last wildcard, class or escape). A path lacking either cannot match, which settles
+     * most paths of a walk without running the regex ({@code **}{@code /*.tmp} against {@code
+     * src/Main.java}).
+     */
+    final String literalPrefix;
+    final String literalSuffix;
 
     Compiled(Rule rule, String raw) {
       this.rule = rule;
@@ -366,24 +375,46 @@ public final class PatternMatcher {
       this.type = t;
       this.regex = t == MatchType.REGEXP ? Pattern.compile(re.toString(), Pattern.UNIX_LINES) : null;
       this.goRegex = t == MatchType.REGEXP ? goRegex(rule.pattern) : "";
+      String p = rule.pattern;
+      this.affix =
+          t == MatchType.PREFIX ? p.substring(0, p.length() - 2)
+              : t == MatchType.SUFFIX ? p.substring(2)
+              : null;
+      int head = 0;
+      while (head < p.length() && !isSpecial(p.charAt(head))) {
+        head++;
+      }
+      int tail = p.length();
+      while (tail > head && !isSpecial(p.charAt(tail - 1))) {
+        tail--;
+      }
+      this.literalPrefix = t == MatchType.REGEXP ? p.substring(0, head) : "";
+      this.literalSuffix = t == MatchType.REGEXP ? p.substring(tail) : "";
+    }
+
+    /** Characters that are not themselves in the text a pattern matches. */
+    private static boolean isSpecial(char c) {
+      return c == '*' || c == '?' || c == '[' || c == ']' || c == '\\' || c == '^';
     }
 
     boolean matches(String path) {
-      String p = rule.pattern;
       switch (type) {
         case EXACT:
-          return path.equals(p);
+          return path.equals(rule.pattern);
         case PREFIX:
-          return path.startsWith(p.substring(0, p.length() - 2));
+          return path.startsWith(affix);
         case SUFFIX:
-          String suffix = p.substring(2);
-          if (path.endsWith(suffix)) {
+          if (path.endsWith(affix)) {
             return true;
           }
           // "**/foo" matches "foo"
-          return suffix.startsWith("/") && path.equals(suffix.substring(1));
+          return affix.startsWith("/")
+              && path.length() == affix.length() - 1
+              && affix.endsWith(path);
         default:
-          return regex.matcher(path).matches();
+          return path.startsWith(literalPrefix)
+              && path.endsWith(literalSuffix)
+              && regex.matcher(path).matches();
       }
     }
 

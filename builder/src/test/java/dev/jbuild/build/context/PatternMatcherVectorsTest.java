@@ -178,4 +178,49 @@ class PatternMatcherVectorsTest {
         .isInstanceOf(BadPatternException.class)
         .hasMessage("illegal exclusion pattern: \"!\"");
   }
+
+  /**
+   * The literal prefix and suffix checks in front of a pattern's regex only ever say "no"
+   * where the regex says "no": every pattern of the vector tables against every path of them
+   * (and the parent directories of each).
+   */
+  @Test
+  void literalFastPathsAgreeWithTheRegex() throws IOException {
+    List<String> patterns = new ArrayList<>();
+    List<String> paths = new ArrayList<>();
+    for (String[] r : rows("matches.tsv", 68)) {
+      patterns.add(r[0]);
+      paths.add(r[1]);
+    }
+    patterns.addAll(List.of("**/*.tmp", "src/**/*.java", "a*b.c", "x/[ab]c.d", "*.txt", "d\\*e"));
+    paths.addAll(List.of("a.tmp", "src/x/y.tmp", "src/x/y.java", "src/y.java", "ab.c", "axb.c",
+        "x/ac.d", "x/bc.d", "readme.txt", "d*e", "de"));
+    List<String> all = new ArrayList<>(paths);
+    for (String p : paths) {
+      for (int slash = p.indexOf('/'); slash > 0; slash = p.indexOf('/', slash + 1)) {
+        all.add(p.substring(0, slash));
+      }
+    }
+    int checked = 0;
+    for (String pattern : patterns) {
+      PatternMatcher pm;
+      try {
+        pm = PatternMatcher.compile(List.of(pattern));
+      } catch (BadPatternException e) {
+        continue;
+      }
+      for (PatternMatcher.Compiled c : pm.compiled()) {
+        if (c.type != PatternMatcher.MatchType.REGEXP) {
+          continue;
+        }
+        for (String path : all) {
+          assertThat(c.matches(path))
+              .as(pattern + " ~ " + path)
+              .isEqualTo(c.regex.matcher(path).matches());
+          checked++;
+        }
+      }
+    }
+    assertThat(checked).isGreaterThan(500);
+  }
 }
