@@ -19,6 +19,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The build context as COPY and ADD see it: a directory (or a tar stream extracted into a
@@ -50,9 +54,15 @@ public final class BuildContext implements AutoCloseable {
   private final Map<String, Integer> archiveModes; // modes widened on disk when extracting
   private final Node rootNode;
   private final ContextHasher hasher;
-  private final Map<String, Listing> listings = new HashMap<>();
-  private final Map<String, PatternMatcher.MatchState> states = new HashMap<>();
-  private int directoriesRead;
+  private final Map<String, CompletableFuture<Listing>> listings = new ConcurrentHashMap<>();
+  private final Map<String, PatternMatcher.MatchState> states = new ConcurrentHashMap<>();
+  private final AtomicInteger directoriesRead = new AtomicInteger();
+  /**
+   * The regular files of every listing by real path: what {@link #node} finds for them, in one
+   * lookup instead of one per parent directory. A file in a listing is visible, and so is every
+   * directory above it (an ignored directory is kept exactly when its listing is not empty).
+   */
+  private final Map<String, Node> files = new ConcurrentHashMap<>();
 
   private BuildContext(
       Path root,
@@ -95,7 +105,7 @@ public final class BuildContext implements AutoCloseable {
     StatCache cache =
         jbuildRoot == null
             ? StatCache.inMemory()
-            : StatCache.load(statCacheFile(jbuildRoot, real));
+            : StatCache.loadInBackground(statCacheFile(jbuildRoot, real));
     try {
       return new BuildContext(real, ignore, null, Map.of(), cache);
     } catch (IOException e) {
@@ -322,6 +332,10 @@ public final class BuildContext implements AutoCloseable {
     if (top.node.type() == EntryType.DIRECTORY) {
       PatternMatcher in = include == null || include.isEmpty() ? null : include;
       PatternMatcher ex = exclude == null || exclude.isEmpty() ? null : exclude;
+      if (in == null && ex == null) {
+        // the walk below will read every visible directory: read them on all cores first
+        new ReadTree(top.path).invoke(); // this thread takes part, the pool's threads help
+      }
       walkDir(
           top.path,
           "",
@@ -389,6 +403,35 @@ public final class BuildContext implements AutoCloseable {
     }
   }
 
+  /**
+   * Reads a directory and, in parallel, every visible directory below it. Errors are left for
+   * the walk, which reads a directory whose read failed again and reports it in walk order.
+   */
+  private final class ReadTree extends RecursiveAction {
+    private final String dir;
+
+    ReadTree(String dir) {
+      this.dir = dir;
+    }
+
+    @Override
+    protected void compute() {
+      Listing listing;
+      try {
+        listing = listing(dir);
+      } catch (RuntimeException e) {
+        return;
+      }
+      List<ReadTree> below = new ArrayList<>();
+      for (Node n : listing.nodes) {
+        if (n.type() == EntryType.DIRECTORY) {
+          below.add(new ReadTree(SlashPath.child(dir, n.name())));
+        }
+      }
+      invokeAll(below);
+    }
+  }
+
   private ContextEntry entry(String rel, String contextPath, Node n) {
     String hardlinkKey =
         n.type() == EntryType.FILE && n.nlink() > 1 ? n.dev() + ":" + n.ino() : null;
@@ -408,7 +451,10 @@ public final class BuildContext implements AutoCloseable {
 
   /** The stat the walk saw for an entry, or a fresh one for an entry from elsewhere. */
   Node statForHash(ContextEntry entry) {
-    Node n = node(entry.contextPath());
+    Node n = files.get(entry.contextPath());
+    if (n == null) {
+      n = node(entry.contextPath());
+    }
     if (n != null && n.type() == EntryType.FILE) {
       return n;
     }
@@ -497,10 +543,16 @@ public final class BuildContext implements AutoCloseable {
 
   private static final Listing EMPTY_LISTING = new Listing(List.of(), Map.of());
 
-  private synchronized Listing listing(String dir) {
-    Listing cached = listings.get(dir);
-    if (cached != null) {
-      return cached;
+  /**
+   * The listing of {@code dir}, read once. Threads list different directories at the same
+   * time; a second thread asking for a directory being read waits for that read. A read only
+   * ever waits for directories below its own (the state of {@code dir} is settled before its
+   * read is claimed), so waits cannot form a cycle.
+   */
+  private Listing listing(String dir) {
+    CompletableFuture<Listing> pending = listings.get(dir);
+    if (pending != null) {
+      return await(pending);
     }
     PatternMatcher.MatchState state =
         dir.isEmpty() ? PatternMatcher.MatchState.NONE : states.get(dir);
@@ -512,9 +564,41 @@ public final class BuildContext implements AutoCloseable {
         return EMPTY_LISTING; // not a directory of the context
       }
     }
+    CompletableFuture<Listing> mine = new CompletableFuture<>();
+    pending = listings.putIfAbsent(dir, mine);
+    if (pending != null) {
+      return await(pending);
+    }
+    try {
+      Listing listing = read(dir, state);
+      mine.complete(listing);
+      return listing;
+    } catch (RuntimeException | Error e) {
+      listings.remove(dir, mine); // the next caller tries again and reports it
+      mine.completeExceptionally(e);
+      throw e;
+    }
+  }
+
+  private static Listing await(CompletableFuture<Listing> f) {
+    try {
+      return f.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof RuntimeException) {
+        throw (RuntimeException) e.getCause();
+      }
+      if (e.getCause() instanceof Error) {
+        throw (Error) e.getCause();
+      }
+      throw e;
+    }
+  }
+
+  /** Reads a directory: its visible entries, and the ignore state of its subdirectories. */
+  private Listing read(String dir, PatternMatcher.MatchState state) {
     List<Node> nodes = new ArrayList<>();
     Path path = disk(dir);
-    directoriesRead++;
+    directoriesRead.incrementAndGet();
     try (DirectoryStream<Path> stream = Files.newDirectoryStream(path)) {
       for (Path p : stream) {
         String name = p.getFileName().toString();
@@ -545,6 +629,9 @@ public final class BuildContext implements AutoCloseable {
         }
         if (visible) {
           nodes.add(n);
+          if (n.type() == EntryType.FILE) {
+            files.put(rel, n);
+          }
         }
       }
     } catch (NoSuchFileException | NotDirectoryException e) {
@@ -563,14 +650,12 @@ public final class BuildContext implements AutoCloseable {
     for (Node n : nodes) {
       byName.put(n.name(), n);
     }
-    Listing listing = new Listing(List.copyOf(nodes), byName);
-    listings.put(dir, listing);
-    return listing;
+    return new Listing(List.copyOf(nodes), byName);
   }
 
   /** How many directories have been listed so far. */
-  synchronized int directoriesRead() {
-    return directoriesRead;
+  int directoriesRead() {
+    return directoriesRead.get();
   }
 
   private Path disk(String rel) {

@@ -56,6 +56,56 @@ class BuildContextTest {
     return matches.stream().map(SourceMatch::path).collect(Collectors.toList());
   }
 
+  /** Directories are read by several threads at once: every walk still sees one snapshot. */
+  @Test
+  void concurrentWalksSeeWhatOneWalkSees() throws Exception {
+    write(".dockerignore", "build\n**/*.tmp\nlogs\n!logs/keep/**\n");
+    for (int d = 0; d < 20; d++) {
+      for (int f = 0; f < 10; f++) {
+        write("src/m" + d + "/p" + (f % 3) + "/F" + f + (f % 4 == 0 ? ".tmp" : ".java"), "x");
+      }
+      write("build/out" + d + "/a.class", "c");
+      write("logs/l" + d + ".log", "l");
+    }
+    write("logs/keep/a/kept.log", "k");
+    link("src/m0/up", "..");
+    List<String> expected;
+    try (BuildContext one = open()) {
+      expected = paths(one.walk(one.resolve(".").get(0), null, null));
+    }
+    assertThat(expected)
+        .contains("logs", "logs/keep/a/kept.log", "src/m3/p1/F1.java", "src/m0/up")
+        .noneMatch(p -> p.startsWith("build") || p.endsWith(".tmp") || p.endsWith("l1.log"));
+    for (int round = 0; round < 5; round++) {
+      try (BuildContext c = open()) {
+        java.util.concurrent.ExecutorService pool =
+            java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+          List<java.util.concurrent.Future<List<String>>> walks = new java.util.ArrayList<>();
+          for (int t = 0; t < 4; t++) {
+            String source = t % 2 == 0 ? "." : "src/m" + t;
+            walks.add(pool.submit(() -> paths(c.walk(c.resolve(source).get(0), null, null))));
+          }
+          for (int t = 0; t < 4; t++) {
+            List<String> got = walks.get(t).get();
+            if (t % 2 == 0) {
+              assertThat(got).isEqualTo(expected);
+            } else {
+              String prefix = "src/m" + t + "/";
+              List<String> sub = new java.util.ArrayList<>(List.of(""));
+              expected.stream()
+                  .filter(p -> p.startsWith(prefix))
+                  .forEach(p -> sub.add(p.substring(prefix.length())));
+              assertThat(got).isEqualTo(sub);
+            }
+          }
+        } finally {
+          pool.shutdownNow();
+        }
+      }
+    }
+  }
+
   @Test
   void sourcesAreClampedAndNormalised() throws IOException {
     write("x/a.txt", "a");
