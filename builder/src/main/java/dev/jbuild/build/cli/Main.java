@@ -62,6 +62,10 @@ public final class Main implements Runnable {
       return OK;
     }
     String needed = needed(args);
+    if ("build".equals(needed)) {
+      // before picocli builds its command model (a tenth of a second), not after
+      Warmup.start();
+    }
     CommandLine cli = commandLine(out, err, needed);
     String[] line = withDefaultCommand(cli, args);
     if (needed != null && !needed.isEmpty() && !needed.equals(line[0])) {

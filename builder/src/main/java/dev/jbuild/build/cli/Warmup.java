@@ -1,12 +1,14 @@
 package dev.jbuild.build.cli;
 
 import dev.jbuild.dockerfile.Dockerfiles;
+import dev.jbuild.oci.Digest;
 import dev.jbuild.oci.RawJson;
 import java.nio.charset.StandardCharsets;
 
 /**
  * Loads and initialises the heavy parts a build needs (Jackson behind the OCI models, the
- * Dockerfile parser) on a second core while picocli is still reading the command line. A
+ * security providers behind SHA-256, the Dockerfile parser) on a second core while picocli is
+ * still building its command model and reading the command line. A
  * no-change rebuild spends most of its time in class initialisation, so overlapping it is the
  * cheapest speed-up there is. Daemon thread, failures ignored: the real use redoes the work.
  */
@@ -18,10 +20,16 @@ final class Warmup {
 
   private static final String DOCKERFILE = "ARG A=1\nFROM scratch AS s\nENV B=${A:-2}\nCOPY x /y/\n";
 
+  private static final java.util.concurrent.atomic.AtomicBoolean STARTED =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
   private Warmup() {}
 
+  /** Starts the warm-up once per process. */
   static void start() {
-    if (Runtime.getRuntime().availableProcessors() < 2 || Boolean.getBoolean("jbuild.nowarmup")) {
+    if (Runtime.getRuntime().availableProcessors() < 2
+        || Boolean.getBoolean("jbuild.nowarmup")
+        || !STARTED.compareAndSet(false, true)) {
       return;
     }
     Thread t =
@@ -29,6 +37,9 @@ final class Warmup {
             () -> {
               try {
                 RawJson.config(CONFIG.getBytes(StandardCharsets.UTF_8)).value().toJson();
+                // the first MessageDigest loads the security providers: the build's first
+                // hash (the stat cache's file name) would wait for that
+                Digest.of(CONFIG.getBytes(StandardCharsets.UTF_8));
                 Dockerfiles.parse("warmup", DOCKERFILE.getBytes(StandardCharsets.UTF_8));
               } catch (RuntimeException | LinkageError e) {
                 // only a head start; the build does the same work for real
