@@ -646,7 +646,7 @@ public final class BuildContext implements AutoCloseable {
           e);
     }
     nodes.sort((a, b) -> SlashPath.compare(a.name(), b.name()));
-    Map<String, Node> byName = new HashMap<>();
+    Map<String, Node> byName = new HashMap<>(nodes.size() * 2);
     for (Node n : nodes) {
       byName.put(n.name(), n);
     }

@@ -9,10 +9,15 @@ import java.nio.file.LinkOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.stream.IntStream;
 
 /**
  * Content hashes of context files and the digest of a source selection, which feed the
@@ -94,33 +99,88 @@ public final class ContextHasher {
    * out, as BuildKit leaves them out of its content checksums. Files are hashed in parallel.
    */
   public Digest selectionDigest(List<ContextEntry> entries) {
-    byte[][] contents = new byte[entries.size()][];
-    IntStream.range(0, contents.length)
-        .parallel()
-        .forEach(
-            i -> {
-              if (entries.get(i).type() == EntryType.FILE) {
-                contents[i] = contentSha256(entries.get(i));
-              }
-            });
-    // The fields go through one buffer into the digest in large blocks: tens of thousands of
-    // small updates cost more than the hashing itself. The bytes are those of the field-wise
-    // form (SELECTION_TAG, then per entry: string path, type byte, mode, size, string link
-    // target, string "sha256:<hex>" or ""), so keys stay as they were.
+    // The content hashes (stat cache lookups, or reads) are taken in chunks by pool threads
+    // while this thread feeds the chunks that are ready, in order, to the digest: the digest
+    // is sequential, and on a cached rebuild it costs as much as the lookups.
+    int n = entries.size();
+    byte[][] contents = new byte[n][];
+    // small enough that a selection of a few large files still spreads over the threads
+    int chunk = Math.max(1, Math.min(256, n / 64));
+    int chunks = (n + chunk - 1) / chunk;
+    AtomicIntegerArray claimed = new AtomicIntegerArray(chunks);
+    List<CompletableFuture<Void>> done = new ArrayList<>(chunks);
+    for (int k = 0; k < chunks; k++) {
+      done.add(new CompletableFuture<>());
+    }
+    AtomicBoolean abandoned = new AtomicBoolean();
+    Runnable helper =
+        () -> {
+          for (int k = 0; k < chunks && !abandoned.get(); k++) {
+            if (claimed.compareAndSet(k, 0, 1)) {
+              fill(entries, contents, k, chunk, done.get(k));
+            }
+          }
+        };
+    for (int h = Math.min(ForkJoinPool.getCommonPoolParallelism(), chunks - 1); h > 0; h--) {
+      ForkJoinPool.commonPool().execute(helper);
+    }
+    // The bytes are those of the field-wise definition (SELECTION_TAG, then per entry: string
+    // path, type byte, mode, size, string link target, string "sha256:<hex>" or ""), fed in
+    // large blocks: tens of thousands of small updates cost more than the hashing itself.
     MessageDigest md = Digest.newSha256();
     md.update(SELECTION_TAG);
     KeyBytes out = new KeyBytes(md);
-    for (int i = 0; i < contents.length; i++) {
-      ContextEntry e = entries.get(i);
-      out.string(e.path());
-      out.put((byte) e.type().ordinal());
-      out.number(e.mode());
-      out.number(e.size());
-      out.string(e.linkTarget() == null ? "" : e.linkTarget());
-      out.sha256Text(contents[i]);
+    try {
+      for (int k = 0; k < chunks; k++) {
+        if (claimed.compareAndSet(k, 0, 1)) {
+          fill(entries, contents, k, chunk, done.get(k));
+        }
+        await(done.get(k));
+        for (int i = k * chunk; i < Math.min(n, (k + 1) * chunk); i++) {
+          ContextEntry e = entries.get(i);
+          out.string(e.path());
+          out.put((byte) e.type().ordinal());
+          out.number(e.mode());
+          out.number(e.size());
+          out.string(e.linkTarget() == null ? "" : e.linkTarget());
+          out.sha256Text(contents[i]);
+        }
+      }
+    } finally {
+      abandoned.set(true); // after a failure the helpers stop at their next chunk
     }
     out.flush();
     return Digest.sha256(md.digest());
+  }
+
+  /** Takes the content hashes of the files of chunk {@code k}, then completes {@code done}. */
+  private void fill(
+      List<ContextEntry> entries, byte[][] contents, int k, int chunk,
+      CompletableFuture<Void> done) {
+    try {
+      for (int i = k * chunk; i < Math.min(entries.size(), (k + 1) * chunk); i++) {
+        if (entries.get(i).type() == EntryType.FILE) {
+          contents[i] = contentSha256(entries.get(i));
+        }
+      }
+      done.complete(null);
+    } catch (RuntimeException | Error e) {
+      done.completeExceptionally(e);
+    }
+  }
+
+  private static void await(CompletableFuture<Void> f) {
+    try {
+      f.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException) {
+        throw (RuntimeException) e.getCause();
+      }
+      if (e.getCause() instanceof Error) {
+        throw (Error) e.getCause();
+      }
+      throw e;
+    }
   }
 
   /** How many files had their content read (cache misses), since this context was opened. */
