@@ -80,19 +80,36 @@ public final class LayerApplier {
 
   /** Applies a layer blob file onto {@code target}, which must exist. */
   public ApplyResult apply(Path blob, Path target) throws IOException {
+    return apply(blob, target, null);
+  }
+
+  /**
+   * As {@link #apply(Path, Path)}, recording the layer's headers into {@code headers} (when
+   * not null) in the same pass.
+   */
+  public ApplyResult apply(Path blob, Path target, LayerHeaders.Recorder headers)
+      throws IOException {
     try (InputStream in = Files.newInputStream(blob)) {
-      return apply(in, target);
+      return apply(in, target, headers);
     }
   }
 
   /** Applies a layer blob (gzip, zstd or plain) onto {@code target}, which must exist. */
   public ApplyResult apply(InputStream blob, Path target) throws IOException {
+    return apply(blob, target, null);
+  }
+
+  private ApplyResult apply(InputStream blob, Path target, LayerHeaders.Recorder headers)
+      throws IOException {
     if (!Files.isDirectory(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       throw new java.nio.file.NotDirectoryException(target.toString());
     }
     Run run = new Run(new RootPath(target));
     try (LayerReader reader = LayerReader.open(new NonClosing(blob))) {
       for (LayerEntry e = reader.next(); e != null; e = reader.next()) {
+        if (headers != null) {
+          headers.read(e, reader.dataOffset());
+        }
         run.apply(e);
       }
       run.finishDirectories();

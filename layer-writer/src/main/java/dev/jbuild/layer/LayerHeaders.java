@@ -25,9 +25,11 @@ import java.util.Map;
  * and the offset of its data in the uncompressed tar), kept in a small file beside the store so
  * that a layer is decompressed for its file tree once, not on every build that asks. The file
  * is a pure function of the blob (same blob, same bytes), written to a temporary name and
- * renamed into place; one that cannot be read is ignored and written again.
+ * renamed into place; one that cannot be read is ignored and written again. Whoever produces
+ * or reads a whole blob anyway (the writer, a RUN step's worker, an extraction) records it with
+ * a {@link Recorder}, so that no build decompresses a layer only to learn its headers.
  */
-final class LayerHeaders {
+public final class LayerHeaders {
   private static final String MAGIC = "jbuild-layer-headers-1";
 
   /** One entry of the layer and where its bytes start. */
@@ -38,6 +40,94 @@ final class LayerHeaders {
   }
 
   private LayerHeaders() {}
+
+  /**
+   * Collects the headers of one layer while it is written or read in full, for {@link
+   * #writeIndex} once its blob is stored. One recorder per layer; not thread-safe.
+   */
+  public static final class Recorder {
+    private final List<Header> headers = new ArrayList<>();
+    private boolean broken;
+
+    public Recorder() {}
+
+    /**
+     * An entry as the writer emitted it: its header blocks, starting at {@code offset} of the
+     * tar, parsed by the reader's own code so that the index equals what reading the blob gives.
+     */
+    void written(byte[] header, long offset) {
+      if (broken) {
+        return;
+      }
+      try {
+        TarInput.Record r = new TarInput(new java.io.ByteArrayInputStream(header)).next();
+        LayerEntry e = r == null ? null : LayerReader.toEntry(r, null);
+        if (e != null) {
+          headers.add(new Header(e, offset + r.dataOffset));
+        }
+      } catch (IOException | RuntimeException e) {
+        // the reader will reject the blob too; leave that to the lazy path's error
+        broken = true;
+        headers.clear();
+      }
+    }
+
+    /** An entry as {@link LayerReader} returned it, with {@link LayerReader#dataOffset()}. */
+    void read(LayerEntry e, long dataOffset) {
+      headers.add(new Header(withoutContent(e), dataOffset));
+    }
+
+    /** The index file's bytes; null when an entry could not be recorded. */
+    public byte[] toBytes() {
+      if (broken) {
+        return null;
+      }
+      java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(64 + 96 * headers.size());
+      try {
+        encode(headers, b);
+      } catch (IOException e) {
+        throw new IllegalStateException(e); // in memory
+      }
+      return b.toByteArray();
+    }
+
+    /**
+     * Writes the index of the recorded layer to {@code index} (temporary name, rename) unless
+     * one is there; returns whether it wrote one.
+     */
+    public boolean writeIndex(Path index) throws IOException {
+      if (broken || Files.exists(index)) {
+        return false;
+      }
+      write(index, headers);
+      return true;
+    }
+  }
+
+  /**
+   * Installs index bytes another process recorded ({@link Recorder#toBytes}: a RUN step's
+   * worker) at {@code index}, unless one is there. Bytes that do not start as an index are
+   * refused: the lazy path makes the index then.
+   */
+  public static boolean install(Path index, byte[] bytes) throws IOException {
+    if (bytes == null || Files.exists(index)) {
+      return false;
+    }
+    try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes))) {
+      if (!MAGIC.equals(string(in))) {
+        return false;
+      }
+    } catch (EOFException e) {
+      return false;
+    }
+    writeFile(index, out -> out.write(bytes));
+    return true;
+  }
+
+  private static LayerEntry withoutContent(LayerEntry e) {
+    return new LayerEntry(e.path(), e.type(), e.mode(), e.uid(), e.gid(), e.mtime(), e.size(),
+        e.linkTarget(), e.xattrs(), e.devMajor(), e.devMinor(), null);
+  }
 
   /** Reads the headers of {@code blob} from {@code index} when it is there, else from the blob. */
   static List<Header> of(Path blob, Path index) throws IOException {
@@ -75,9 +165,7 @@ final class LayerHeaders {
     List<Header> out = new ArrayList<>();
     try (LayerReader r = LayerReader.open(blob)) {
       for (LayerEntry e = r.next(); e != null; e = r.next()) {
-        out.add(new Header(new LayerEntry(e.path(), e.type(), e.mode(), e.uid(), e.gid(),
-            e.mtime(), e.size(), e.linkTarget(), e.xattrs(), e.devMajor(), e.devMinor(), null),
-            r.dataOffset()));
+        out.add(new Header(withoutContent(e), r.dataOffset()));
       }
     }
     if (index != null) {
@@ -149,37 +237,23 @@ final class LayerHeaders {
   }
 
   private static void write(Path index, List<Header> headers) throws IOException {
+    writeFile(index, out -> encode(headers, out));
+  }
+
+  private interface Body {
+    void writeTo(OutputStream out) throws IOException;
+  }
+
+  private static void writeFile(Path index, Body body) throws IOException {
     Files.createDirectories(index.getParent());
+    // random: a sandbox worker in its own PID namespace may share a pid with the build
     Path tmp = index.resolveSibling(index.getFileName() + ".tmp-" + ProcessHandle.current().pid()
-        + "-" + Thread.currentThread().getId());
+        + "-" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()));
     try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE,
-              StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-        OutputStream raw = Channels.newOutputStream(ch);
-        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(raw, 1 << 16));
-        string(out, MAGIC);
-        out.writeInt(headers.size());
-        for (Header h : headers) {
-          LayerEntry e = h.entry();
-          string(out, e.path());
-          string(out, e.type().name());
-          out.writeInt(e.mode());
-          out.writeLong(e.uid());
-          out.writeLong(e.gid());
-          out.writeLong(e.mtime().getEpochSecond());
-          out.writeInt(e.mtime().getNano());
-          out.writeLong(e.size());
-          string(out, e.linkTarget() == null ? "" : e.linkTarget());
-          out.writeInt(e.xattrs().size());
-          for (Map.Entry<String, byte[]> x : e.xattrs().entrySet()) {
-            string(out, x.getKey());
-            out.writeInt(x.getValue().length);
-            out.write(x.getValue());
-          }
-          out.writeLong(e.devMajor());
-          out.writeLong(e.devMinor());
-          out.writeLong(h.dataOffset());
-        }
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
+              StandardOpenOption.WRITE)) {
+        OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
+        body.writeTo(out);
         out.flush();
         ch.force(true);
       }
@@ -187,6 +261,34 @@ final class LayerHeaders {
     } finally {
       Files.deleteIfExists(tmp);
     }
+  }
+
+  private static void encode(List<Header> headers, OutputStream raw) throws IOException {
+    DataOutputStream out = new DataOutputStream(raw);
+    string(out, MAGIC);
+    out.writeInt(headers.size());
+    for (Header h : headers) {
+      LayerEntry e = h.entry();
+      string(out, e.path());
+      string(out, e.type().name());
+      out.writeInt(e.mode());
+      out.writeLong(e.uid());
+      out.writeLong(e.gid());
+      out.writeLong(e.mtime().getEpochSecond());
+      out.writeInt(e.mtime().getNano());
+      out.writeLong(e.size());
+      string(out, e.linkTarget() == null ? "" : e.linkTarget());
+      out.writeInt(e.xattrs().size());
+      for (Map.Entry<String, byte[]> x : e.xattrs().entrySet()) {
+        string(out, x.getKey());
+        out.writeInt(x.getValue().length);
+        out.write(x.getValue());
+      }
+      out.writeLong(e.devMajor());
+      out.writeLong(e.devMinor());
+      out.writeLong(h.dataOffset());
+    }
+    out.flush();
   }
 
   private static String string(DataInputStream in) throws IOException {

@@ -48,7 +48,7 @@ public final class LayerReader implements Closeable {
         finished = true;
         return null;
       }
-      LayerEntry e = toEntry(current);
+      LayerEntry e = toEntry(current, this::entryStream);
       if (e != null) {
         return e;
       }
@@ -77,7 +77,11 @@ public final class LayerReader implements Closeable {
     return Digest.sha256(sha.digest());
   }
 
-  private LayerEntry toEntry(TarInput.Record r) throws IOException {
+  /**
+   * The checked entry of a tar record, or null for the root; {@code fileContent} becomes a
+   * FILE's content (the header index passes null: no content).
+   */
+  static LayerEntry toEntry(TarInput.Record r, Content fileContent) throws IOException {
     String what = "layer entry #" + r.index + " \"" + printable(r.name) + "\": ";
     String path = LayerPaths.clean(r.name);
     if (path == null) {
@@ -129,7 +133,7 @@ public final class LayerReader implements Closeable {
     try {
       return new LayerEntry(path, type, r.mode, r.uid, r.gid, Instant.ofEpochSecond(r.mtime,
           r.mtimeNanos), type == EntryType.FILE ? r.size : 0, link, r.xattrs, r.devMajor,
-          r.devMinor, type == EntryType.FILE ? this::entryStream : Content.EMPTY);
+          r.devMinor, type == EntryType.FILE ? fileContent : Content.EMPTY);
     } catch (IllegalArgumentException e) {
       throw new LayerFormatException(what + e.getMessage());
     }

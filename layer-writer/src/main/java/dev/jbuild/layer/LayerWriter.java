@@ -66,9 +66,24 @@ public final class LayerWriter {
   private static final int COPY_BUFFER = 256 * 1024;
 
   private final Options options;
+  private final LayerHeaders.Recorder headers;
 
   public LayerWriter(Options options) {
+    this(options, null);
+  }
+
+  private LayerWriter(Options options, LayerHeaders.Recorder headers) {
     this.options = Objects.requireNonNull(options, "options");
+    this.headers = headers;
+  }
+
+  /**
+   * This writer, also recording each entry's header into {@code recorder} as it writes (the
+   * layer's header index, for {@link LayerHeaders.Recorder#writeIndex} once the blob is
+   * stored). For one layer.
+   */
+  public LayerWriter recordingHeaders(LayerHeaders.Recorder recorder) {
+    return new LayerWriter(options, Objects.requireNonNull(recorder, "recorder"));
   }
 
   public Options options() {
@@ -199,7 +214,11 @@ public final class LayerWriter {
     if (options.sourceDateEpoch() != null) {
       mtime = Math.min(mtime, options.sourceDateEpoch().getEpochSecond());
     }
-    tar.putEntry(e, mtime);
+    long offset = tar.offset();
+    byte[] header = tar.putEntry(e, mtime);
+    if (headers != null) {
+      headers.written(header, offset);
+    }
     if (e.type() == EntryType.FILE && e.size() > 0) {
       try (InputStream in = e.content().open()) {
         long left = e.size();

@@ -21,19 +21,31 @@ final class TarOutput {
   private final OutputStream out;
   private long remaining;
   private long written;
+  private long offset;
 
   TarOutput(OutputStream out) {
     this.out = out;
   }
 
-  /** Writes the header(s) of an entry; a FILE's {@code size} bytes must follow. */
-  void putEntry(LayerEntry e, long mtimeSeconds) throws IOException {
+  /**
+   * Writes the header(s) of an entry and returns them; a FILE's {@code size} bytes must
+   * follow.
+   */
+  byte[] putEntry(LayerEntry e, long mtimeSeconds) throws IOException {
     if (remaining != 0) {
       throw new IllegalStateException("previous entry short by " + remaining + " bytes");
     }
-    out.write(header(e, mtimeSeconds));
+    byte[] h = header(e, mtimeSeconds);
+    out.write(h);
+    offset += h.length;
     remaining = e.type() == EntryType.FILE ? e.size() : 0;
     written = 0;
+    return h;
+  }
+
+  /** Bytes of the archive written so far (offsets are positions in the uncompressed tar). */
+  long offset() {
+    return offset;
   }
 
   void write(byte[] b, int off, int len) throws IOException {
@@ -43,6 +55,7 @@ final class TarOutput {
     out.write(b, off, len);
     remaining -= len;
     written += len;
+    offset += len;
   }
 
   long remaining() {
@@ -56,6 +69,7 @@ final class TarOutput {
     }
     int pad = (int) ((BLOCK - written % BLOCK) % BLOCK);
     out.write(ZEROS, 0, pad);
+    offset += pad;
     written = 0;
   }
 
@@ -63,6 +77,7 @@ final class TarOutput {
   void finish() throws IOException {
     out.write(ZEROS);
     out.write(ZEROS);
+    offset += 2 * BLOCK;
   }
 
   /** The PAX extended header (if any) and the ustar header of one entry. */
