@@ -16,6 +16,7 @@ import dev.jbuild.dockerfile.DockerfileException;
 import dev.jbuild.dockerfile.SourceSpan;
 import dev.jbuild.layer.LayerBlob;
 import dev.jbuild.layer.LayerEntry;
+import dev.jbuild.layer.LayerHeaders;
 import dev.jbuild.layer.LayerStack;
 import dev.jbuild.layer.LayerWriter;
 import dev.jbuild.oci.Descriptor;
@@ -403,12 +404,18 @@ final class BuildRun {
 
   /** Writes a layer of {@code entries} into the store. */
   LayerBlob writeLayer(List<LayerEntry> entries, BuildEvent.Step step, SourceSpan span) {
+    LayerHeaders.Recorder headers = new LayerHeaders.Recorder();
     try (BlobWriter out = store.blobs().writer(null)) {
-      LayerBlob blob = layerWriter.write(entries, out);
+      LayerBlob blob = layerWriter.recordingHeaders(headers).write(entries, out);
       StoredBlob stored = out.commit();
       if (!stored.digest().equals(blob.digest())) {
         throw new IllegalStateException(
             "layer digest " + blob.digest() + " but stored " + stored.digest());
+      }
+      try {
+        headers.writeIndex(store.blobs().headersPath(blob.digest()));
+      } catch (IOException e) {
+        // a read-only index directory: the layer stack reads the blob instead
       }
       return blob;
     } catch (IOException e) {
@@ -420,9 +427,15 @@ final class BuildRun {
 
   /** Runs a RUN step in the sandbox; its layer goes into the store. */
   LayerBlob runInSandbox(RunStep runStep, BuildEvent.Step step) {
+    byte[][] headers = new byte[1][];
     try (BlobWriter out = store.blobs().writer(null)) {
-      LayerBlob blob = sandbox.run(runStep, out);
+      LayerBlob blob = sandbox.run(runStep, out, index -> headers[0] = index);
       out.commit();
+      try {
+        LayerHeaders.install(store.blobs().headersPath(blob.digest()), headers[0]);
+      } catch (IOException e) {
+        // a read-only index directory: the layer stack reads the blob instead
+      }
       return blob;
     } catch (DockerfileException | JbuildException e) {
       throw e;

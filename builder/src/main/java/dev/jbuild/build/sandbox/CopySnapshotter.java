@@ -69,14 +69,17 @@ final class CopySnapshotter implements Snapshotter {
     Path root = runDir.resolve("c");
     List<String> chain = new ArrayList<>();
     List<Path> blobs = new ArrayList<>();
+    List<Path> indexes = new ArrayList<>();
     for (WorkerProtocol.LayerRef ref : refs) {
       chain.add(ref.diffId());
       blobs.add(Path.of(ref.blob()));
+      indexes.add(LayerDirs.headersOf(Path.of(ref.blob())));
     }
-    // The stack's index reads every layer's headers: on a second core while the copy is made.
+    // The stack's index reads every layer's headers (from the build's header indexes, written
+    // here when missing): on a second core while the copy is made.
     CompletableFuture<LayerStack> indexing = CompletableFuture.supplyAsync(() -> {
       try {
-        return LayerStack.of(blobs);
+        return LayerStack.of(blobs, indexes);
       } catch (IOException e) {
         throw new CompletionException(e);
       }

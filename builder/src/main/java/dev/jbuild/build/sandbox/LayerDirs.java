@@ -2,6 +2,7 @@ package dev.jbuild.build.sandbox;
 
 import dev.jbuild.layer.ApplyResult;
 import dev.jbuild.layer.LayerApplier;
+import dev.jbuild.layer.LayerHeaders;
 import dev.jbuild.layer.Whiteouts;
 import dev.jbuild.oci.Digest;
 import java.io.IOException;
@@ -122,11 +123,22 @@ final class LayerDirs {
       LayerApplier applier =
           new LayerApplier(
               LayerApplier.Options.overlayLower().withOpaqueXattr(Whiteouts.USER_OVERLAY_OPAQUE));
-      ApplyResult r = applier.apply(blob, tmp);
+      // the whole blob is read here anyway: its header index comes with it when missing
+      Path index = headersOf(blob);
+      LayerHeaders.Recorder headers =
+          index != null && !Files.exists(index) ? new LayerHeaders.Recorder() : null;
+      ApplyResult r = applier.apply(blob, tmp, headers);
       if (!r.diffId().equals(diffId)) {
         throw new IOException(
             "layer " + blob + " has diffID " + r.diffId() + ", but the image says " + diffId
                 + ": the blob store is corrupt; remove the blob and pull again");
+      }
+      if (headers != null) {
+        try {
+          headers.writeIndex(index);
+        } catch (IOException e) {
+          // the build reads the blob for it then
+        }
       }
       if (r.ownershipSkipped() > 0) {
         throw new IOException(
@@ -155,6 +167,22 @@ final class LayerDirs {
     }
     touch(diffId, blob);
     return target;
+  }
+
+  /**
+   * Where the build keeps the header index of the blob at {@code blob}: the blob store's
+   * {@code headersPath}, {@code layer-headers/<alg>/<hex>} beside {@code blobs/<alg>/<hex>}
+   * (the worker has no store object); null for a blob elsewhere.
+   */
+  static Path headersOf(Path blob) {
+    Path alg = blob.toAbsolutePath().getParent();
+    Path blobs = alg == null ? null : alg.getParent();
+    if (blobs == null || blobs.getFileName() == null
+        || !blobs.getFileName().toString().equals("blobs")) {
+      return null;
+    }
+    return blobs.resolveSibling("layer-headers").resolve(alg.getFileName().toString())
+        .resolve(blob.getFileName().toString());
   }
 
   /**

@@ -79,6 +79,12 @@ public final class NamespaceSandbox implements Sandbox {
 
   @Override
   public LayerBlob run(RunStep step, OutputStream layerOut) {
+    return run(step, layerOut, index -> {});
+  }
+
+  @Override
+  public LayerBlob run(
+      RunStep step, OutputStream layerOut, java.util.function.Consumer<byte[]> headerIndex) {
     if (step.security() == SecurityMode.INSECURE) {
       throw new BuildStepException(step.span(),
           "RUN --security=insecure is not supported: jbuild runs every step unprivileged in"
@@ -130,6 +136,9 @@ public final class NamespaceSandbox implements Sandbox {
       throw failure(step, (WorkerProtocol.Failed) answer);
     }
     WorkerProtocol.Done done = (WorkerProtocol.Done) answer;
+    if (done.headerIndex() != null) {
+      headerIndex.accept(done.headerIndex());
+    }
     return new LayerBlob(Digest.parse(done.diffId()), Digest.parse(done.digest()), done.size(),
         done.mediaType());
   }

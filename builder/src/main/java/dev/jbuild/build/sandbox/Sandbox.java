@@ -22,6 +22,17 @@ public interface Sandbox extends AutoCloseable {
    */
   LayerBlob run(RunStep step, OutputStream layerOut);
 
+  /**
+   * As {@link #run(RunStep, OutputStream)}, and gives {@code headerIndex} the layer's header
+   * index ({@link dev.jbuild.layer.LayerHeaders.Recorder#toBytes}) when the sandbox recorded
+   * one while writing the layer, for the caller to install once the blob is stored ({@link
+   * dev.jbuild.layer.LayerHeaders#install}). The default records none.
+   */
+  default LayerBlob run(
+      RunStep step, OutputStream layerOut, java.util.function.Consumer<byte[]> headerIndex) {
+    return run(step, layerOut);
+  }
+
   /** Releases what the sandbox holds (a worker process); the default holds nothing. */
   @Override
   default void close() {}

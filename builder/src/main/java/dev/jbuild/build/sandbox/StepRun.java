@@ -3,6 +3,7 @@ package dev.jbuild.build.sandbox;
 import dev.jbuild.dockerfile.ir.RunMount;
 import dev.jbuild.layer.Compression;
 import dev.jbuild.layer.LayerBlob;
+import dev.jbuild.layer.LayerHeaders;
 import dev.jbuild.layer.LayerWriter;
 import java.io.File;
 import java.io.IOException;
@@ -38,6 +39,8 @@ final class StepRun {
   /** The diffID of a tar without entries (two zero blocks). */
   private static final dev.jbuild.oci.Digest EMPTY_TAR = dev.jbuild.oci.Digest.of(new byte[1024]);
   private static final int MAX_LINE = 64 * 1024;
+  /** A bigger header index stays home (one frame holds the Done); the build reads the blob. */
+  private static final int MAX_SENT_INDEX = 32 << 20;
   private static final List<String> DEVICES = List.of("null", "zero", "full", "random",
       "urandom", "tty");
 
@@ -132,7 +135,8 @@ final class StepRun {
       java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
       long start = System.nanoTime();
       long startCpu = cpu.getCurrentThreadCpuTime();
-      LayerBlob blob = writeLayer(fs, runDir);
+      LayerHeaders.Recorder headers = new LayerHeaders.Recorder();
+      LayerBlob blob = writeLayer(fs, runDir, headers);
       long millis = (System.nanoTime() - start) / 1_000_000;
       long cpuMillis = (cpu.getCurrentThreadCpuTime() - startCpu) / 1_000_000;
       long adoptStart = System.nanoTime();
@@ -140,8 +144,10 @@ final class StepRun {
       worker.log("step " + id + ": snapshot " + millis + " ms (" + cpuMillis + " ms CPU), layer "
           + blob.size() + " bytes, upper dir " + adopted + " in "
           + (System.nanoTime() - adoptStart) / 1_000_000 + " ms");
+      byte[] index = headers.toBytes();
       return new WorkerProtocol.Done(id, blob.diffId().toString(), blob.digest().toString(),
-          blob.size(), blob.mediaType(), millis);
+          blob.size(), blob.mediaType(), millis,
+          index != null && index.length <= MAX_SENT_INDEX ? index : null);
     } finally {
       if (context != null) {
         context.undoAll();
@@ -187,9 +193,10 @@ final class StepRun {
   /**
    * The layer of the step's changes, sent to the build as it is written: the snapshotter
    * writes the plain tar (to a file in the run directory), then {@link LayerCompression}
-   * compresses it.
+   * compresses it; {@code headers} records the layer's header index on the way.
    */
-  private LayerBlob writeLayer(Snapshotter.RootFs fs, Path runDir) throws IOException {
+  private LayerBlob writeLayer(Snapshotter.RootFs fs, Path runDir, LayerHeaders.Recorder headers)
+      throws IOException {
     Compression compression = Compression.valueOf(spec.compression());
     LayerWriter plainWriter =
         new LayerWriter(
@@ -197,7 +204,8 @@ final class StepRun {
                 Compression.NONE, 0,
                 spec.epochSeconds() == Long.MIN_VALUE
                     ? null
-                    : Instant.ofEpochSecond(spec.epochSeconds())));
+                    : Instant.ofEpochSecond(spec.epochSeconds())))
+            .recordingHeaders(headers);
     if (compression == Compression.NONE) {
       try (ChunkStream out = new ChunkStream()) {
         return fs.writeLayer(plainWriter, out);

@@ -126,9 +126,11 @@ final class WorkerProtocol {
    * The step succeeded; its layer was sent as {@link Data}.
    *
    * @param snapshotMillis how long writing the layer took
+   * @param headerIndex the layer's header index as recorded while writing it ({@link
+   *     dev.jbuild.layer.LayerHeaders.Recorder#toBytes}), or null
    */
   record Done(long id, String diffId, String digest, long size, String mediaType,
-      long snapshotMillis) implements Message {}
+      long snapshotMillis, byte[] headerIndex) implements Message {}
 
   /**
    * The step failed.

@@ -17,6 +17,7 @@ import dev.jbuild.cache.JbuildRoot;
 import dev.jbuild.layer.EntryType;
 import dev.jbuild.layer.LayerEntry;
 import dev.jbuild.layer.LayerReader;
+import dev.jbuild.layer.LayerStack;
 import dev.jbuild.oci.Descriptor;
 import dev.jbuild.oci.ImageManifest;
 import dev.jbuild.oci.MediaTypes;
@@ -332,6 +333,39 @@ class SandboxTest {
         assertThat(content(lastLayer(r).get("stat")))
             .isEqualTo("/d/a 946684800\n/d/future 946684800\n/home/n 946684800\n");
       }
+    }
+  }
+
+  @Test
+  void everyLayerOfARunBuildHasTheHeaderIndexItsBlobGives() throws IOException {
+    // a root of its own: the base layer is extracted here, and no step reads the layer stack
+    // (no USER, WORKDIR, COPY), so every index comes from where the blob was written or read
+    JbuildRoot fresh = new JbuildRoot(tmp.resolve("root-headers"));
+    storeBusybox(fresh, "busybox:test");
+    NamespaceSandbox own = new NamespaceSandbox(fresh, events::add,
+        System.getProperty("jbuild.test.snapshotter", "auto"));
+    try {
+      Path ctx = Files.createDirectories(tmp.resolve("ctx-headers"));
+      Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox:test\n"
+          + "RUN echo hi > /f && mkdir -p /d/e && ln /f /d/e/hard && ln -s ../f /d/sym"
+          + " && mkfifo /d/fifo && rm /bin/true && chmod 4755 /f && chown 12:34 /d/sym\n"
+          + "RUN rm -rf /d/e /var && seq 1 3000 > /d/" + "x".repeat(120) + "\n");
+      BuildResult r = new Builder(fresh, RegistryOptions.defaults(), own, events::add)
+          .build(BuildRequest.builder(ctx).pull(PullPolicy.NEVER).build());
+      BlobStore blobs = BlobStore.open(fresh);
+      ImageManifest m = blobs.readManifest(r.manifest().digest()).value();
+      assertThat(m.layers()).hasSizeGreaterThanOrEqualTo(3);
+      for (Descriptor layer : m.layers()) {
+        Path index = blobs.headersPath(layer.digest());
+        assertThat(index).as("index of " + layer.digest()).isRegularFile();
+        Path lazy = tmp.resolve("lazy-" + layer.digest().hex());
+        LayerStack.of(List.of(blobs.path(layer.digest())), java.util.Arrays.asList(lazy)).close();
+        assertThat(Files.readAllBytes(index)).as("index of " + layer.digest())
+            .isEqualTo(Files.readAllBytes(lazy));
+      }
+    } finally {
+      removeLayers(fresh, own);
+      own.close();
     }
   }
 
