@@ -37,7 +37,8 @@ final class TarInput {
 
   private final InputStream in;
   private final byte[] block = new byte[TarOutput.BLOCK];
-  private final byte[] scratch = new byte[64 * 1024];
+  /** For skipping; small until content is skipped (the header index parses one header each). */
+  private byte[] scratch = new byte[TarOutput.BLOCK];
   private long position;
   private long remaining;
   private long padding;
@@ -159,6 +160,9 @@ final class TarInput {
   /** Skips by reading (never InputStream.skip), so that a hashing stream below sees every byte. */
   private void skipFully(long n) throws IOException {
     while (n > 0) {
+      if (n > scratch.length && scratch.length < 64 * 1024) {
+        scratch = new byte[64 * 1024];
+      }
       int r = in.read(scratch, 0, (int) Math.min(scratch.length, n));
       if (r < 0) {
         throw new EOFException("tar ends inside an entry's content");
