@@ -6,7 +6,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.zip.Deflater;
-import java.util.zip.GZIPOutputStream;
 
 /**
  * gzip of a tar stream with a deflate level per entry. Deflating data that is already
@@ -25,26 +24,28 @@ import java.util.zip.GZIPOutputStream;
  * </ul>
  *
  * <p>The choice depends only on the bytes of the tar, never on how they are split into writes,
- * on timing or on threads, so the same tar always gives the same blob. At a change of level the
- * pending input is first compressed at the old level with {@code SYNC_FLUSH} (an empty stored
- * block ends it on a byte boundary); the JDK applies {@link Deflater#setLevel} at the next deflate
- * call and compresses that call's input at the old level, so the call that applies it gets no
- * input and the new level starts exactly at the entry's first byte. The result is one ordinary
- * gzip member ({@code gzip -t}, any inflater). With no level change (all data compressible) the
- * bytes are those of {@link GZIPOutputStream} at the level given.
+ * on timing or on threads, so the same tar always gives the same blob. The deflating is done by
+ * {@link ChunkedGzip} in {@value ChunkedGzip#CHUNK}-byte chunks on up to {@link #WORKERS} threads;
+ * a level change takes effect exactly at the entry's first byte. The result is one ordinary
+ * gzip member ({@code gzip -t}, any inflater). A tar shorter than one chunk with no level change
+ * gives the bytes of {@link java.util.zip.GZIPOutputStream} at the level given.
  *
  * <p>A stream that is not a tar (a header with a wrong checksum or size) is compressed from there
  * on at the level given.
  */
-final class TarGzip extends GZIPOutputStream {
+final class TarGzip extends OutputStream {
+  /** Deflating threads: as many as cores, at most 4 (the chunks in flight are twice that). */
+  static final int WORKERS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
   static final int SAMPLE = 8 * 1024;
   static final int MIN_SAMPLED = 1024;
   private static final int BLOCK = 512;
   private static final int PAX_MAX = 1 << 20;
-  private static final int BUFFER = 256 * 1024;
   private static final int STORED_PIECE = 64 * 1024;
 
+  private final ChunkedGzip gz;
+  private final OutputStream out;
   private final int level;
+  private boolean closed;
   private int current;
   private boolean opaque; // framing lost, or level 0 everywhere: no more parsing
 
@@ -65,12 +66,17 @@ final class TarGzip extends GZIPOutputStream {
   private byte[] trialOut;
 
   /** gzip of a tar at {@code level} (1..9; 0 stores everything), incompressible data stored. */
-  TarGzip(OutputStream out, int level) throws IOException {
-    super(out, BUFFER);
+  TarGzip(OutputStream out, int level) {
+    this(out, level, WORKERS);
+  }
+
+  /** As {@link #TarGzip(OutputStream, int)}, deflating on {@code workers} threads. */
+  TarGzip(OutputStream out, int level, int workers) {
     if (level < Deflater.NO_COMPRESSION || level > Deflater.BEST_COMPRESSION) {
       throw new IllegalArgumentException("gzip level must be 0..9, not " + level);
     }
-    def.setLevel(level);
+    this.out = out;
+    this.gz = new ChunkedGzip(out, level, workers);
     this.level = level;
     this.current = level;
     this.opaque = level == 0;
@@ -89,7 +95,7 @@ final class TarGzip extends GZIPOutputStream {
         }
       } else if (opaque) {
         n = len;
-        super.write(b, off, n);
+        gz.write(b, off, n);
       } else if (sampleWant > 0) {
         n = Math.min(len, sampleWant - held);
         System.arraycopy(b, off, hold, held, n);
@@ -111,7 +117,7 @@ final class TarGzip extends GZIPOutputStream {
         if (pax != null && pax.size() + n <= PAX_MAX) {
           pax.write(b, off, n);
         }
-        super.write(b, off, n);
+        gz.write(b, off, n);
         dataLeft -= n;
         if (dataLeft == 0 && pax != null) {
           paxSize = paxSize(pax.toByteArray());
@@ -127,7 +133,7 @@ final class TarGzip extends GZIPOutputStream {
           System.arraycopy(b, off, header, headerFill, n);
           headerFill += n;
         }
-        super.write(b, off, n);
+        gz.write(b, off, n);
         if (headerFill == BLOCK) {
           headerFill = 0;
           startEntry();
@@ -144,19 +150,35 @@ final class TarGzip extends GZIPOutputStream {
   }
 
   @Override
-  public void finish() throws IOException {
+  public void write(int b) throws IOException {
+    write(new byte[] {(byte) b}, 0, 1);
+  }
+
+  /** Completes the gzip member; {@code out} stays open. */
+  public synchronized void finish() throws IOException {
     if (sampleWant > 0) {
       judgeSample(); // a tar cut short in a sample: its bytes still go out
     }
     flushHeld();
-    super.finish();
+    gz.finish();
+  }
+
+  /** Writes out the chunks deflated so far (not a gzip flush: the member goes on). */
+  @Override
+  public synchronized void flush() throws IOException {
+    gz.flush();
   }
 
   @Override
-  public void close() throws IOException {
-    try {
-      super.close();
+  public synchronized void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try (out) {
+      finish();
     } finally {
+      gz.abort(); // no-op after finish; after a failure it stops the threads
       if (trial != null) {
         trial.end();
       }
@@ -218,7 +240,7 @@ final class TarGzip extends GZIPOutputStream {
       if (storing) {
         storedBytes += held;
       }
-      super.write(hold, 0, held);
+      gz.write(hold, 0, held);
       held = 0;
     }
     if (dataLeft == 0) {
@@ -258,21 +280,11 @@ final class TarGzip extends GZIPOutputStream {
   }
 
   /** Makes {@code next} the level from the next byte given to the deflater on. */
-  private void use(int next) throws IOException {
-    if (next == current) {
-      return;
+  private void use(int next) {
+    if (next != current) {
+      gz.level(next);
+      current = next;
     }
-    int n;
-    do {
-      n = def.deflate(buf, 0, buf.length, Deflater.SYNC_FLUSH);
-      out.write(buf, 0, n);
-    } while (n == buf.length);
-    def.setLevel(next);
-    do { // applies the level; nothing is pending, so nothing (or an empty block) comes out
-      n = def.deflate(buf, 0, buf.length, Deflater.NO_FLUSH);
-      out.write(buf, 0, n);
-    } while (n == buf.length);
-    current = next;
   }
 
   private static boolean allZero(byte[] h) {

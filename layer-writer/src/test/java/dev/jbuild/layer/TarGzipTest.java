@@ -75,8 +75,13 @@ class TarGzipTest {
 
   /** The tar through TarGzip in writes of {@code step} bytes (all at once when 0). */
   private static byte[] tarGzip(byte[] tar, int step, long[] stored) throws IOException {
+    return tarGzip(tar, step, stored, TarGzip.WORKERS);
+  }
+
+  private static byte[] tarGzip(byte[] tar, int step, long[] stored, int workers)
+      throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (TarGzip z = new TarGzip(out, 6)) {
+    try (TarGzip z = new TarGzip(out, 6, workers)) {
       if (step == 0) {
         z.write(tar);
       } else {
@@ -121,12 +126,85 @@ class TarGzipTest {
   }
 
   @Test
-  void sameTarSameBytesHoweverItIsWritten() throws IOException {
+  void sameTarSameBytesHoweverItIsWrittenOnAnyNumberOfThreads() throws IOException {
     byte[] tar = Layers.tar(mixed());
-    byte[] once = tarGzip(tar, 0, null);
-    assertThat(tarGzip(tar, 0, null)).isEqualTo(once);
-    for (int step : new int[] {1 << 20, 65537, 4096, 513, 511, 7}) {
-      assertThat(tarGzip(tar, step, null)).as("writes of %d bytes", step).isEqualTo(once);
+    byte[] once = tarGzip(tar, 0, null, 1);
+    for (int workers : new int[] {1, 2, 4}) {
+      assertThat(tarGzip(tar, 0, null, workers)).as("%d workers", workers).isEqualTo(once);
+      for (int step : new int[] {1 << 20, 65537, 4096, 513, 511, 7, 1}) {
+        assertThat(tarGzip(tar, step, null, workers))
+            .as("%d workers, writes of %d bytes", workers, step).isEqualTo(once);
+      }
+    }
+  }
+
+  /** Many small entries, stored and deflated in turn: level changes inside and across chunks. */
+  static List<LayerEntry> manySmall() {
+    List<LayerEntry> entries = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      entries.add(LayerEntry.file("r/" + i, 0644, random(1024 + 37 * i, 100 + i)));
+      entries.add(LayerEntry.file("t/" + i, 0644, text(300 + 101 * i, 1000 + i)));
+    }
+    return entries;
+  }
+
+  @Test
+  void manyLevelChangesStaySameBytesAndRoundTrip() throws IOException {
+    byte[] tar = Layers.tar(manySmall());
+    assertThat(tar.length).isGreaterThan(10 * ChunkedGzip.CHUNK);
+    byte[] once = tarGzip(tar, 0, null, 1);
+    assertThat(gunzip(once)).isEqualTo(tar);
+    for (int workers : new int[] {2, 4}) {
+      for (int step : new int[] {0, 1, 1000, 1 << 20}) {
+        assertThat(tarGzip(tar, step, null, workers))
+            .as("%d workers, writes of %d bytes", workers, step).isEqualTo(once);
+      }
+    }
+  }
+
+  @Test
+  void chunkedTextCompressesAlmostAsOneStream() throws IOException {
+    // the 32 KiB dictionary of each chunk keeps the ratio of one level-6 stream within a few %
+    byte[] tar = Layers.tar(List.of(LayerEntry.file("big.txt", 0644, text(8 * MIB, 11))));
+    int chunked = tarGzip(tar, 0, null, 2).length;
+    int single = gzip(tar, 6).length;
+    assertThat((double) chunked / single).isBetween(0.97, 1.03);
+    assertThat(gunzip(tarGzip(tar, 0, null, 2))).isEqualTo(tar);
+  }
+
+  @Test
+  void aFailingTargetSurfacesAndLeavesNoThreads() throws Exception {
+    byte[] tar = Layers.tar(List.of(LayerEntry.file("big.txt", 0644, text(4 * MIB, 12))));
+    java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
+    OutputStream failing = new OutputStream() {
+      long written;
+
+      @Override
+      public void write(int b) throws IOException {
+        write(new byte[] {(byte) b}, 0, 1);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        written += len;
+        if (written > 100_000) {
+          throw new IOException("disk full");
+        }
+      }
+    };
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> {
+      try (TarGzip z = new TarGzip(failing, 6, 4)) {
+        for (int off = 0; off < tar.length; off += 4096) {
+          z.write(tar, off, Math.min(4096, tar.length - off));
+        }
+      }
+    }).isInstanceOf(IOException.class).hasMessageContaining("disk full");
+    // the pool has terminated when close returns; a thread may take a moment more to exit
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (!before.contains(t) && t.getName().startsWith("jbuild-gzip-")) {
+        t.join(10_000);
+        assertThat(t.isAlive()).as("%s", t).isFalse();
+      }
     }
   }
 
@@ -142,12 +220,14 @@ class TarGzipTest {
   }
 
   @Test
-  void compressibleLayerIsPlainGzipAtItsLevel() throws IOException {
-    // no level change: the bytes of GZIPOutputStream at level 6, as before per-entry levels
+  void smallCompressibleLayerIsPlainGzipAtItsLevel() throws IOException {
+    // no level change within one chunk: the bytes of GZIPOutputStream at level 6 (a larger
+    // layer is cut into chunks, which one stream does not do)
     List<LayerEntry> entries = List.of(
-        LayerEntry.file("a.txt", 0644, text(200_000, 7)),
-        LayerEntry.file("b.txt", 0644, text(50_000, 8)));
+        LayerEntry.file("a.txt", 0644, text(80_000, 7)),
+        LayerEntry.file("b.txt", 0644, text(40_000, 8)));
     byte[] tar = Layers.tar(entries);
+    assertThat(tar.length).isLessThan(ChunkedGzip.CHUNK);
     long[] stored = new long[1];
     assertThat(tarGzip(tar, 0, stored)).isEqualTo(gzip(tar, 6));
     assertThat(stored[0]).isZero();
@@ -198,6 +278,11 @@ class TarGzipTest {
     assertThat(test.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(test.exitValue()).as("gzip -t: %s", output).isZero();
     Path out = Files.createDirectory(tmp.resolve("x"));
+    Process list = new ProcessBuilder("tar", "-tzf", blob.toString()).redirectErrorStream(true).start();
+    String listed = new String(list.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(list.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(list.exitValue()).as("tar -tzf: %s", listed).isZero();
+    assertThat(listed).contains("b/random.bin", "c/source.txt", "f/link");
     Process untar = new ProcessBuilder("tar", "-xzf", blob.toString(), "-C", out.toString())
         .redirectErrorStream(true).start();
     String tarOutput = new String(untar.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
