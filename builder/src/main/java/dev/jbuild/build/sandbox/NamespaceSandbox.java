@@ -349,6 +349,7 @@ public final class NamespaceSandbox implements Sandbox {
       cmd.add(root.dir().toAbsolutePath().toString());
       cmd.add(snapshotter);
       Process p;
+      long begin = System.nanoTime();
       try {
         p = new ProcessBuilder(cmd).start();
       } catch (IOException e) {
@@ -364,6 +365,10 @@ public final class NamespaceSandbox implements Sandbox {
       }
       try {
         w.ready = ready.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        if (System.getenv("JBUILD_DEBUG") != null) {
+          System.err.println("[sandbox worker] ready " + (System.nanoTime() - begin) / 1_000_000
+              + " ms after its start");
+        }
       } catch (InterruptedException e) {
         w.stop();
         Thread.currentThread().interrupt();

@@ -75,13 +75,16 @@ public final class SandboxWorker {
             StandardOpenOption.WRITE);
     FileLock lock = lockChannel.lock(); // held until exit: prune leaves our run dirs alone
     long mapped = readMappedIds();
+    long probeStart = System.nanoTime();
     String overlayProblem = probeOverlay(tmp, pid);
+    long probeMillis = (System.nanoTime() - probeStart) / 1_000_000;
     LayerDirs layers = new LayerDirs(root.resolve("layers"), mapped);
     String name = requested.equals("auto") ? (overlayProblem == null ? "overlay" : "copy")
         : requested;
     Snapshotter snapshotter = Snapshotter.exists(name) ? Snapshotter.named(name, layers) : null;
     SandboxWorker w = new SandboxWorker(root, protocol, mapped, snapshotter, layers);
     w.send(new WorkerProtocol.Ready(overlayProblem == null, overlayProblem, mapped));
+    w.log("ready (overlay probe " + probeMillis + " ms)");
     try {
       w.serve(in);
     } finally {

@@ -91,11 +91,13 @@ final class StepRun {
     if (!mounts.isEmpty() && preparation == null) {
       throw new IOException("RUN --mount is not available yet in this version of jbuild");
     }
+    long begin = System.nanoTime();
     Path runDir = worker.newRunDir(id);
     Snapshotter.RootFs fs = null;
     RunContext context = null;
     try {
       fs = worker.snapshotter().prepare(spec.layers(), runDir);
+      long prepared = System.nanoTime();
       Path root = fs.root();
       ExecUser user = ExecUser.resolve(spec.user(), root);
       if (worker.mappedIds() == 1 && (user.uid() != 0 || user.gid() != 0)) {
@@ -120,7 +122,9 @@ final class StepRun {
       if (!mounts.isEmpty()) {
         preparation.prepare(context);
       }
+      long started = System.nanoTime();
       int exit = runProcess(root, user);
+      long ended = System.nanoTime();
       IOException undo = context.undoAll();
       context.removeStubs();
       if (exit != 0) {
@@ -141,7 +145,9 @@ final class StepRun {
       long cpuMillis = (cpu.getCurrentThreadCpuTime() - startCpu) / 1_000_000;
       long adoptStart = System.nanoTime();
       String adopted = adopt(fs, blob);
-      worker.log("step " + id + ": snapshot " + millis + " ms (" + cpuMillis + " ms CPU), layer "
+      worker.log("step " + id + ": root filesystem " + (prepared - begin) / 1_000_000
+          + " ms, mounts " + (started - prepared) / 1_000_000 + " ms, process "
+          + (ended - started) / 1_000_000 + " ms, snapshot " + millis + " ms (" + cpuMillis + " ms CPU), layer "
           + blob.size() + " bytes, upper dir " + adopted + " in "
           + (System.nanoTime() - adoptStart) / 1_000_000 + " ms");
       byte[] index = headers.toBytes();
