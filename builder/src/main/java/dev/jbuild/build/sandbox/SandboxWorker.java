@@ -76,7 +76,7 @@ public final class SandboxWorker {
     FileLock lock = lockChannel.lock(); // held until exit: prune leaves our run dirs alone
     long mapped = readMappedIds();
     long probeStart = System.nanoTime();
-    String overlayProblem = probeOverlay(tmp, pid);
+    String overlayProblem = probeOverlayOnce(root, tmp, pid, mapped);
     long probeMillis = (System.nanoTime() - probeStart) / 1_000_000;
     LayerDirs layers = new LayerDirs(root.resolve("layers"), mapped);
     String name = requested.equals("auto") ? (overlayProblem == null ? "overlay" : "copy")
@@ -114,6 +114,36 @@ public final class SandboxWorker {
     } catch (IOException | NumberFormatException e) {
       return 0;
     }
+  }
+
+  /**
+   * {@link #probeOverlay}, skipped when a worker on this root already mounted an overlay under
+   * the same kernel, on the same filesystem, in the same kind of namespace: the probe's mount
+   * and unmount cost 20 ms on a quiet machine and up to 0.7 s on a loaded one, at every start.
+   * Only success is remembered, in {@code <root>/sandbox-overlay-ok} (the key as its content: a
+   * torn write only means probing again); a refusal is probed again.
+   */
+  private static String probeOverlayOnce(Path root, Path tmp, long pid, long mapped) {
+    Path marker = root.resolve("sandbox-overlay-ok");
+    String key;
+    try {
+      key = Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim() + " dev "
+          + Files.getAttribute(tmp, "unix:dev") + (mapped > 0 ? " userns" : " root") + "\n";
+      if (Files.isRegularFile(marker) && Files.readString(marker).equals(key)) {
+        return null;
+      }
+    } catch (IOException | RuntimeException e) {
+      return probeOverlay(tmp, pid);
+    }
+    String problem = probeOverlay(tmp, pid);
+    if (problem == null) {
+      try {
+        Files.writeString(marker, key);
+      } catch (IOException e) {
+        // probed again next time
+      }
+    }
+    return problem;
   }
 
   /** Mounts a throw-away overlay; null when that works, else why not. */
