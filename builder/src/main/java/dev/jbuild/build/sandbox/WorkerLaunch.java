@@ -39,6 +39,12 @@ import java.util.regex.Pattern;
  */
 record WorkerLaunch(List<String> command, boolean rootless, List<List<String>> idMaps) {
 
+  /**
+   * A file the worker JVM lists the classes it loads in ({@code -XX:DumpLoadedClassList}):
+   * builder/cds/record-worker-classes.sh records the launcher's CDS list of worker classes so.
+   */
+  static final String CLASS_LIST_PROPERTY = "jbuild.sandbox.classList";
+
   /** Set to {@code false} to map ids with newuidmap even where {@code --map-auto} exists. */
   static final String MAP_AUTO_PROPERTY = "jbuild.sandbox.mapAuto";
 
@@ -153,11 +159,16 @@ record WorkerLaunch(List<String> command, boolean rootless, List<List<String>> i
     cmd.add(javaBin);
     // C2 stays on: layer digests and gzip need its SHA-256 and CRC intrinsics
     cmd.addAll(List.of("-XX:+UseSerialGC", "-XX:-UsePerfData", "-Djava.awt.headless=true"));
-    // the launcher's class-data archive holds the same jar's classes: map it too
+    // the launcher's class-data archive holds the same jar's classes, the worker's among them
+    // (builder/cds/worker-classes.lst): map it too
     for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
       if (arg.startsWith("-XX:SharedArchiveFile=")) {
         cmd.add(arg);
       }
+    }
+    String classList = System.getProperty(CLASS_LIST_PROPERTY);
+    if (classList != null) {
+      cmd.add("-XX:DumpLoadedClassList=" + classList);
     }
     cmd.addAll(List.of("-cp", classPath()));
     cmd.add(SandboxWorker.class.getName());

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Records the classes the sandbox worker JVM loads to run RUN steps, for the launcher's CDS
+# training (whose builds have no RUN: no namespaces needed): builder/cds/worker-classes.lst.
+#   builder/cds/record-worker-classes.sh [REGISTRY]   (default 127.0.0.1:5000, plain HTTP,
+#                                                      holding REGISTRY/busybox:latest)
+# Run it where RUN works (as root, or rootless with a subordinate id range).
+set -euo pipefail
+here="$(cd "$(dirname "$0")/../.." && pwd)"
+reg=${1:-127.0.0.1:5000}
+jar="$here/builder/target/jbuild-builder-0.1.0-SNAPSHOT-cli.jar"
+"$here/jbuild" --version >/dev/null   # builds the jar when stale
+t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
+mkdir "$t/ctx"
+# new files, a file over 1 MiB (the compressibility check), deleted and changed base files
+# (whiteouts, copy-ups), a chown, a here-document and a cache mount
+cat > "$t/ctx/Dockerfile" <<DOCKERFILE
+FROM $reg/busybox:latest
+RUN mkdir -p /srv/d && for i in 1 2 3 4 5; do echo \$i > /srv/d/f\$i; done && head -c 2000000 /dev/urandom > /srv/big
+RUN rm -rf /srv/big /etc/group && echo x >> /etc/passwd && chown -R 1000:1000 /srv/d
+RUN --mount=type=cache,target=/cache <<EOT
+echo cached > /cache/x && cp /cache/x /srv/x
+EOT
+DOCKERFILE
+java -Djbuild.sandbox.classList="$t/worker.lst" -jar "$jar" build --root "$t/root" --progress plain \
+  --insecure-registry "$reg" -t cds-training:1 "$t/ctx" >/dev/null 2>&1
+{
+  echo "# Classes of jbuild's sandbox worker (RUN steps), recorded by record-worker-classes.sh"
+  echo "# against $reg; appended to the launcher's CDS training list. Regenerate when the sandbox code moves."
+  grep -v '^#' "$t/worker.lst" | awk '!seen[$0]++'
+} > "$here/builder/cds/worker-classes.lst"
+wc -l "$here/builder/cds/worker-classes.lst"
