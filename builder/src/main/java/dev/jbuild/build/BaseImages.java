@@ -65,12 +65,21 @@ final class BaseImages {
    * @throws BuildStepException when the image cannot be found or pulled
    */
   Resolved resolve(ImageReference ref, Platform platform, SourceSpan span) {
+    return resolve(ref, platform, span, () -> {});
+  }
+
+  /**
+   * {@link #resolve(ImageReference, Platform, SourceSpan)}, running {@code beforePull} first
+   * when this call pulls the image because the store has none for the platform (a cold build),
+   * so that the caller can start other work beside the pull.
+   */
+  Resolved resolve(ImageReference ref, Platform platform, SourceSpan span, Runnable beforePull) {
     String key = ref + " " + platform;
     CompletableFuture<Resolved> mine = new CompletableFuture<>();
     CompletableFuture<Resolved> existing = resolved.putIfAbsent(key, mine);
     if (existing == null) {
       try {
-        mine.complete(doResolve(ref, platform));
+        mine.complete(doResolve(ref, platform, beforePull));
       } catch (RuntimeException e) {
         mine.completeExceptionally(e);
       }
@@ -86,7 +95,7 @@ final class BaseImages {
     }
   }
 
-  private Resolved doResolve(ImageReference ref, Platform platform) {
+  private Resolved doResolve(ImageReference ref, Platform platform, Runnable beforePull) {
     if (policy != PullPolicy.ALWAYS) {
       Optional<Resolved> local = local(ref, platform);
       if (local.isPresent()) {
@@ -98,6 +107,10 @@ final class BaseImages {
                 + " pulling it; pull it first (jbuild pull " + ref.familiar() + ") or build"
                 + " with --pull=missing");
       }
+    }
+    // --pull=always with the image in the store: a rebuild, whose RUN steps may all be cached
+    if (policy != PullPolicy.ALWAYS || local(ref, platform).isEmpty()) {
+      beforePull.run();
     }
     PullImage.PulledImage pulled =
         new PullImage(registries.get(), store, listener).pull(ref, platform);

@@ -324,7 +324,11 @@ final class BuildRun {
     return context;
   }
 
-  BaseImages baseImages() {
+  Sandbox sandbox() {
+    return sandbox;
+  }
+
+    BaseImages baseImages() {
     return baseImages;
   }
 

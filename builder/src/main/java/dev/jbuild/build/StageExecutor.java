@@ -145,9 +145,20 @@ final class StageExecutor implements InstructionVisitor<Void> {
       fsKey = base.fsKey();
       scope = base.scope();
     } else if (b instanceof BuildPlan.ImageBase) {
+      // a stage with RUN steps that must pull its base runs them all: start the sandbox
+      // beside the pull, and extract the base as soon as it is in (issue 5)
+      boolean[] pulled = {false};
+      Runnable beforePull = () -> {};
+      if (planned.stage().instructions().stream().anyMatch(i -> i instanceof Run)) {
+        beforePull = () -> {
+          pulled[0] = true;
+          run.sandbox().warmUp();
+        };
+      }
       BaseImages.Resolved r =
           run.baseImages()
-              .resolve(((BuildPlan.ImageBase) b).ref(), platform, planned.stage().from().span());
+              .resolve(((BuildPlan.ImageBase) b).ref(), platform, planned.stage().from().span(),
+                  beforePull);
       config = r.config();
       layers = r.manifest().layers();
       if (layers.size() != config.rootfs().diffIds().size()) {
@@ -156,6 +167,9 @@ final class StageExecutor implements InstructionVisitor<Void> {
             "base image " + r.ref().familiar() + " is invalid: its manifest lists "
                 + layers.size() + " layers but its config " + config.rootfs().diffIds().size()
                 + " diffIDs");
+      }
+      if (pulled[0]) {
+        run.sandbox().prefetch(baseLayers());
       }
       fsKey =
           CacheKey.builder("FROM")
@@ -740,13 +754,7 @@ final class StageExecutor implements InstructionVisitor<Void> {
     }
     RunMounts.Prepared prepared = run.runMounts().prepare(this, r, mounts, workdir);
     prepared.addKeyFields(kb);
-    List<RunStep.Layer> base = new ArrayList<>();
-    for (int k = 0; k < layers.size(); k++) {
-      base.add(
-          new RunStep.Layer(
-              run.cache().blobs().path(layers.get(k).digest()),
-              config.rootfs().diffIds().get(k)));
-    }
+    List<RunStep.Layer> base = baseLayers();
     BuildEvent.Step current = step;
     RunStep runStep =
         new RunStep(
@@ -771,6 +779,18 @@ final class StageExecutor implements InstructionVisitor<Void> {
           }
         });
     return null;
+  }
+
+  /** The stage's layers so far, as a RUN step stacks them. */
+  private List<RunStep.Layer> baseLayers() {
+    List<RunStep.Layer> base = new ArrayList<>();
+    for (int k = 0; k < layers.size(); k++) {
+      base.add(
+          new RunStep.Layer(
+              run.cache().blobs().path(layers.get(k).digest()),
+              config.rootfs().diffIds().get(k)));
+    }
+    return base;
   }
 
   // ---- what the COPY/ADD steps need ----

@@ -55,6 +55,10 @@ public final class NamespaceSandbox implements Sandbox {
   private final AtomicLong ids = new AtomicLong();
   private Worker worker;
   private boolean closed;
+  /** Whether a warm-up started a worker (or is starting one) since the last {@link #close()}. */
+  private boolean warming;
+  /** How often {@link #close()} ran: a warm-up scheduled before a close starts nothing. */
+  private long closes;
 
   /**
    * @param root the jbuild root (extracted layers and run directories live below it)
@@ -251,6 +255,55 @@ public final class NamespaceSandbox implements Sandbox {
     }
   }
 
+  /** Starts the worker on a thread of its own, unless one runs or is starting. */
+  @Override
+  public void warmUp() {
+    ahead(List.of());
+  }
+
+  /** Starts the worker if needed and has it extract {@code layers}, on a thread of its own. */
+  @Override
+  public void prefetch(List<RunStep.Layer> layers) {
+    if (!layers.isEmpty()) {
+      ahead(layers);
+    }
+  }
+
+  private void ahead(List<RunStep.Layer> layers) {
+    long generation;
+    synchronized (this) {
+      if (closed || (layers.isEmpty() && (worker != null || warming))) {
+        return;
+      }
+      warming = true;
+      generation = closes;
+    }
+    List<WorkerProtocol.LayerRef> refs = new ArrayList<>();
+    for (RunStep.Layer l : layers) {
+      refs.add(new WorkerProtocol.LayerRef(l.blob().toAbsolutePath().toString(),
+          l.diffId().toString()));
+    }
+    Thread t = new Thread(() -> {
+      Worker w;
+      try {
+        synchronized (this) {
+          // the build may be over already (it failed): then there is nothing to warm up
+          if (closed || closes != generation) {
+            return;
+          }
+          w = startedWorker(null);
+        }
+        if (!refs.isEmpty()) {
+          w.send(new WorkerProtocol.Extract(refs));
+        }
+      } catch (IOException | RuntimeException e) {
+        // the first step starts the worker again and reports what is wrong
+      }
+    }, "jbuild-sandbox-warm-up");
+    t.setDaemon(true);
+    t.start();
+  }
+
   private synchronized Worker worker(RunStep step) {
     return startedWorker(step);
   }
@@ -311,6 +364,8 @@ public final class NamespaceSandbox implements Sandbox {
     synchronized (this) {
       w = worker;
       worker = null;
+      warming = false;
+      closes++;
     }
     if (w != null) {
       w.stop();

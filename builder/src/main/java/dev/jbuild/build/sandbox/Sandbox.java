@@ -33,6 +33,19 @@ public interface Sandbox extends AutoCloseable {
     return run(step, layerOut);
   }
 
+  /**
+   * A hint that a stage with RUN steps is about to pull its base image (a cold build): start
+   * what its first step will need, in the background. Never blocks or throws; a failure shows
+   * at the first step. The default does nothing.
+   */
+  default void warmUp() {}
+
+  /**
+   * A hint, after {@link #warmUp}, that a RUN step will stack these layers (bottom first):
+   * prepare them in the background. Never blocks or throws. The default does nothing.
+   */
+  default void prefetch(java.util.List<RunStep.Layer> layers) {}
+
   /** Releases what the sandbox holds (a worker process); the default holds nothing. */
   @Override
   default void close() {}

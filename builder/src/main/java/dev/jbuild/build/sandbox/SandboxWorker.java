@@ -194,6 +194,9 @@ public final class SandboxWorker {
             runs.remove(r.id());
           }
         });
+      } else if (m instanceof WorkerProtocol.Extract) {
+        List<WorkerProtocol.LayerRef> refs = ((WorkerProtocol.Extract) m).layers();
+        start("extract", () -> extractAhead(refs));
       } else if (m instanceof WorkerProtocol.Cancel) {
         StepRun run = runs.get(((WorkerProtocol.Cancel) m).id());
         if (run != null) {
@@ -204,6 +207,23 @@ public final class SandboxWorker {
         start("prune-" + p.id(), () -> send(prune(p)));
       }
     }
+  }
+
+  /** Extracts layers ahead of the step that will stack them; failures are that step's to report. */
+  private void extractAhead(List<WorkerProtocol.LayerRef> refs) {
+    long begin = System.nanoTime();
+    for (WorkerProtocol.LayerRef ref : refs) {
+      if (stopping) {
+        return;
+      }
+      try {
+        layers.extracted(ref);
+      } catch (IOException | RuntimeException e) {
+        return;
+      }
+    }
+    log("extracted " + refs.size() + " layers ahead in " + (System.nanoTime() - begin) / 1_000_000
+        + " ms");
   }
 
   private void start(String name, Runnable body) {

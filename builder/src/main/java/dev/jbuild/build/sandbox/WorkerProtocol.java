@@ -37,6 +37,17 @@ final class WorkerProtocol {
    */
   record RunRequest(long id, StepSpec step) implements Message {}
 
+  /**
+   * Extract these layers (bottom first) now, in the background: a stage's base, sent while the
+   * build still works towards its first RUN. No answer; a failure is left for the step that
+   * needs the layer (it extracts again and reports it).
+   */
+  record Extract(List<LayerRef> layers) implements Message {
+    Extract {
+      layers = List.copyOf(layers);
+    }
+  }
+
   /** Kill the step's processes; the worker answers with {@link Failed}. */
   record Cancel(long id) implements Message {}
 
