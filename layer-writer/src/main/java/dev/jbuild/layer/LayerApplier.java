@@ -99,7 +99,11 @@ public final class LayerApplier {
     return apply(blob, target, null);
   }
 
-  private ApplyResult apply(InputStream blob, Path target, LayerHeaders.Recorder headers)
+  /**
+   * As {@link #apply(InputStream, Path)}, recording the layer's headers into {@code headers}
+   * (when not null) in the same pass.
+   */
+  public ApplyResult apply(InputStream blob, Path target, LayerHeaders.Recorder headers)
       throws IOException {
     if (!Files.isDirectory(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       throw new java.nio.file.NotDirectoryException(target.toString());

@@ -1,11 +1,13 @@
 package dev.jbuild.build.sandbox;
 
 import dev.jbuild.layer.ApplyResult;
+import dev.jbuild.layer.Compression;
 import dev.jbuild.layer.LayerApplier;
 import dev.jbuild.layer.LayerHeaders;
 import dev.jbuild.layer.Whiteouts;
 import dev.jbuild.oci.Digest;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -127,7 +129,13 @@ final class LayerDirs {
       Path index = headersOf(blob);
       LayerHeaders.Recorder headers =
           index != null && !Files.exists(index) ? new LayerHeaders.Recorder() : null;
-      ApplyResult r = applier.apply(blob, tmp, headers);
+      ApplyResult r;
+      // inflating on a thread of its own while this one writes the files: a 51 MB base layer
+      // of 6,600 entries took 1.5 s of one core's time (issue 5)
+      try (InputStream in = new ReadAhead(
+          Compression.decompressed(Files.newInputStream(blob)), "extract-" + diffId.hex())) {
+        r = applier.apply(in, tmp, headers);
+      }
       if (!r.diffId().equals(diffId)) {
         throw new IOException(
             "layer " + blob + " has diffID " + r.diffId() + ", but the image says " + diffId
