@@ -140,7 +140,7 @@ final class StepRun {
       long start = System.nanoTime();
       long startCpu = cpu.getCurrentThreadCpuTime();
       LayerHeaders.Recorder headers = new LayerHeaders.Recorder();
-      LayerBlob blob = writeLayer(fs, runDir, headers);
+      LayerBlob blob = writeLayer(fs, headers);
       long millis = (System.nanoTime() - start) / 1_000_000;
       long cpuMillis = (cpu.getCurrentThreadCpuTime() - startCpu) / 1_000_000;
       long adoptStart = System.nanoTime();
@@ -198,10 +198,10 @@ final class StepRun {
 
   /**
    * The layer of the step's changes, sent to the build as it is written: the snapshotter
-   * writes the plain tar (to a file in the run directory), then {@link LayerCompression}
-   * compresses it; {@code headers} records the layer's header index on the way.
+   * writes the plain tar (recording its header index into {@code headers} on the way) straight
+   * into {@link LayerCompression}, which sends the blob on.
    */
-  private LayerBlob writeLayer(Snapshotter.RootFs fs, Path runDir, LayerHeaders.Recorder headers)
+  private LayerBlob writeLayer(Snapshotter.RootFs fs, LayerHeaders.Recorder headers)
       throws IOException {
     Compression compression = Compression.valueOf(spec.compression());
     LayerWriter plainWriter =
@@ -212,21 +212,17 @@ final class StepRun {
                     ? null
                     : Instant.ofEpochSecond(spec.epochSeconds())))
             .recordingHeaders(headers);
-    if (compression == Compression.NONE) {
-      try (ChunkStream out = new ChunkStream()) {
+    try (ChunkStream out = new ChunkStream()) {
+      if (compression == Compression.NONE) {
         return fs.writeLayer(plainWriter, out);
       }
-    }
-    Path tar = runDir.resolve("layer.tar");
-    LayerBlob plain;
-    try (OutputStream f = new java.io.BufferedOutputStream(new Cancellable(
-        Files.newOutputStream(tar, java.nio.file.StandardOpenOption.CREATE_NEW)), 1 << 16)) {
-      plain = fs.writeLayer(plainWriter, f);
-    }
-    try (ChunkStream out = new ChunkStream()) {
-      return LayerCompression.compress(tar, plain, compression, spec.level(), out);
-    } finally {
-      Files.deleteIfExists(tar);
+      LayerCompression blob = new LayerCompression(compression, spec.level(), out);
+      try {
+        return blob.finish(fs.writeLayer(plainWriter, blob));
+      } catch (IOException | RuntimeException e) {
+        blob.discard();
+        throw e;
+      }
     }
   }
 
@@ -478,19 +474,6 @@ final class StepRun {
   private void checkAlive() throws IOException {
     if (cancelled || worker.buildGone()) {
       throw new IOException("cancelled");
-    }
-  }
-
-  /** A file stream that stops with {@link #checkAlive}. */
-  private final class Cancellable extends java.io.FilterOutputStream {
-    Cancellable(OutputStream out) {
-      super(out);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      checkAlive();
-      out.write(b, off, len);
     }
   }
 

@@ -2,6 +2,8 @@ package dev.jbuild.build.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
+
 import dev.jbuild.layer.Compression;
 import dev.jbuild.layer.LayerBlob;
 import dev.jbuild.layer.LayerEntry;
@@ -10,6 +12,7 @@ import dev.jbuild.oci.Digest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,8 +26,58 @@ class LayerCompressionTest {
 
   @TempDir Path tmp;
 
-  private Path file(String name, byte[] content) throws IOException {
-    return Files.write(tmp.resolve(name), content);
+  /** The blob of {@code tar}, written to the compressing stream {@code writeSize} bytes at a time. */
+  private static LayerBlob compress(byte[] tar, LayerBlob plain, Compression c, int level,
+      ByteArrayOutputStream out, int writeSize) throws IOException {
+    LayerCompression z = new LayerCompression(c, level, out);
+    for (int off = 0; off < tar.length; off += writeSize) {
+      z.write(tar, off, Math.min(writeSize, tar.length - off));
+      z.flush(); // as the layer writer's buffer flushes at its end: must change nothing
+    }
+    return z.finish(plain);
+  }
+
+  @Test
+  void theBlobIsTheOneTheTarCopiedFromAFileGaveWhateverTheWriteSizes() throws IOException {
+    // the tar went to a file first and was copied into the compressor (transferTo, 8 KiB at a
+    // time); the stream must give those very bytes, layers stay byte-identical
+    byte[] tar = new byte[(3 << 20) + 1234];
+    byte[] text = text(tar.length);
+    byte[] noise = random(tar.length);
+    for (int i = 0; i < tar.length; i++) {
+      tar[i] = (i / 100_000) % 3 == 0 ? noise[i] : text[i];
+    }
+    LayerBlob plain = new LayerBlob(Digest.of(tar), Digest.of(tar), tar.length,
+        Compression.NONE.mediaType());
+    for (Compression c : new Compression[] {Compression.GZIP, Compression.ZSTD}) {
+      Path file = Files.write(tmp.resolve("layer.tar"), tar);
+      ByteArrayOutputStream copied = new ByteArrayOutputStream();
+      try (InputStream in = Files.newInputStream(file);
+          OutputStream z = c == Compression.GZIP ? Compression.gzipTar(copied, 6)
+              : new ZstdOutputStreamNoFinalizer(copied, 3).setChecksum(true)) {
+        in.transferTo(z);
+      }
+      for (int writeSize : new int[] {1, 511, 8192, 10_000, 256 * 1024, tar.length}) {
+        if (writeSize == 1 && c == Compression.GZIP) {
+          continue; // TarGzip's own tests cover tiny writes; one byte at a time takes long here
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        LayerBlob blob = compress(tar, plain, c, c.defaultLevel(), out, writeSize);
+        assertThat(out.toByteArray()).as(c + " written " + writeSize + " bytes at a time")
+            .isEqualTo(copied.toByteArray());
+        assertThat(blob.digest()).isEqualTo(Digest.of(copied.toByteArray()));
+      }
+    }
+  }
+
+  @Test
+  void aDiscardedBlobWritesNothingMore() throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    LayerCompression z = new LayerCompression(Compression.GZIP, 6, out);
+    z.write(text(1 << 20), 0, 1 << 20);
+    int before = out.size();
+    z.discard();
+    assertThat(out.size()).isEqualTo(before);
   }
 
   private static byte[] random(int size) {
@@ -50,9 +103,8 @@ class LayerCompressionTest {
         LayerEntry.file("app/notes.txt", 0644, text(2 << 20)));
     ByteArrayOutputStream plainTar = new ByteArrayOutputStream();
     LayerBlob plain = new LayerWriter(LayerWriter.Options.of(Compression.NONE)).write(entries, plainTar);
-    Path tar = file("layer.tar", plainTar.toByteArray());
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    LayerBlob blob = LayerCompression.compress(tar, plain, Compression.GZIP, 6, out);
+    LayerBlob blob = compress(plainTar.toByteArray(), plain, Compression.GZIP, 6, out, 64 * 1024);
     ByteArrayOutputStream direct = new ByteArrayOutputStream();
     LayerBlob copy = new LayerWriter(LayerWriter.Options.of(Compression.GZIP)).write(entries, direct);
     assertThat(out.toByteArray()).isEqualTo(direct.toByteArray());
@@ -65,11 +117,10 @@ class LayerCompressionTest {
   void blobsDecompressToTheTarAndCarryTheirDigest() throws IOException {
     for (byte[] content : new byte[][] {random(3 << 20), text(3 << 20), text(1000)}) {
       for (Compression c : new Compression[] {Compression.GZIP, Compression.ZSTD}) {
-        Path tar = file("tar", content);
         LayerBlob plain = new LayerBlob(Digest.of(content), Digest.of(content), content.length,
             Compression.NONE.mediaType());
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        LayerBlob blob = LayerCompression.compress(tar, plain, c, c.defaultLevel(), out);
+        LayerBlob blob = compress(content, plain, c, c.defaultLevel(), out, 256 * 1024);
         byte[] bytes = out.toByteArray();
         assertThat(blob.digest()).isEqualTo(Digest.of(bytes));
         assertThat(blob.size()).isEqualTo(bytes.length);
