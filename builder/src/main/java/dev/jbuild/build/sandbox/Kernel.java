@@ -75,6 +75,8 @@ final class Kernel {
 
     static native int chdir(byte[] path) throws LastErrorException;
 
+    static native int fcntl(int fd, int cmd, int arg) throws LastErrorException;
+
     static native int geteuid();
 
     static native int umask(int mask);
@@ -323,6 +325,21 @@ final class Kernel {
   }
 
   /** chdir(2): the process's working directory, which relative mount options resolve from. */
+  private static final int F_SETPIPE_SZ = 1031;
+
+  /**
+   * Makes the pipe at {@code fd} hold {@code bytes} (rounded up to pages by the kernel) and
+   * returns its new size; the kernel caps what an unprivileged process may ask for at {@code
+   * fs.pipe-max-size} (1 MiB by default).
+   */
+  static int setPipeSize(int fd, int bytes) throws KernelException {
+    try {
+      return LibC.fcntl(fd, F_SETPIPE_SZ, bytes);
+    } catch (LastErrorException e) {
+      throw new KernelException("fcntl F_SETPIPE_SZ " + fd, e.getErrorCode());
+    }
+  }
+
   static void chdir(Path dir) throws KernelException {
     try {
       LibC.chdir(cpath(dir));

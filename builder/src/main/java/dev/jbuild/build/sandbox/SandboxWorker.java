@@ -32,6 +32,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code copy}).
  */
 public final class SandboxWorker {
+  /** The protocol pipe's size: four blob frames ({@code fs.pipe-max-size} is 1 MiB by default). */
+  private static final int PIPE_SIZE = 1 << 20;
   private final Path root;
   private final Path tmp;
   private final DataOutputStream out;
@@ -63,6 +65,15 @@ public final class SandboxWorker {
     DataInputStream in = WorkerProtocol.input(new FileInputStream(FileDescriptor.in));
     // steps create files as in a container (runc's umask), whatever the user's umask is
     Kernel.umask(022);
+    // the layer blob leaves through stdout in 256 KiB frames: with the default 64 KiB pipe each
+    // frame took four turns of writer and reader, each a wait to be scheduled on a loaded
+    // machine. Where the kernel refuses, the pipe works as before, only slower.
+    try {
+      Kernel.setPipeSize(1, PIPE_SIZE);
+    } catch (Kernel.KernelException e) {
+      System.err.println(
+          "jbuild sandbox worker: the protocol pipe keeps its size: " + e.getMessage());
+    }
     Path root = Path.of(args[0]).toAbsolutePath();
     String requested = args.length > 1 ? args[1] : "auto";
     Path tmp = Files.createDirectories(root.resolve("tmp"));
@@ -269,6 +280,20 @@ public final class SandboxWorker {
         WorkerProtocol.write(out, m);
       } catch (IOException e) {
         broken = true; // the build is gone; the stdin EOF will stop us
+      }
+    }
+  }
+
+  /** Sends a chunk of step {@code id}'s layer blob; after the build went away, nothing. */
+  void sendData(long id, byte[] b, int off, int len) {
+    synchronized (out) {
+      if (broken) {
+        return;
+      }
+      try {
+        WorkerProtocol.writeData(out, id, b, off, len);
+      } catch (IOException e) {
+        broken = true;
       }
     }
   }

@@ -139,15 +139,18 @@ final class StepRun {
       java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
       long start = System.nanoTime();
       long startCpu = cpu.getCurrentThreadCpuTime();
+      long startUser = cpu.getCurrentThreadUserTime();
       LayerHeaders.Recorder headers = new LayerHeaders.Recorder();
       LayerBlob blob = writeLayer(fs, headers);
       long millis = (System.nanoTime() - start) / 1_000_000;
       long cpuMillis = (cpu.getCurrentThreadCpuTime() - startCpu) / 1_000_000;
+      long kernelMillis = cpuMillis - (cpu.getCurrentThreadUserTime() - startUser) / 1_000_000;
       long adoptStart = System.nanoTime();
       String adopted = adopt(fs, blob);
       worker.log("step " + id + ": root filesystem " + (prepared - begin) / 1_000_000
           + " ms, mounts " + (started - prepared) / 1_000_000 + " ms, process "
-          + (ended - started) / 1_000_000 + " ms, snapshot " + millis + " ms (" + cpuMillis + " ms CPU), layer "
+          + (ended - started) / 1_000_000 + " ms, snapshot " + millis + " ms (" + cpuMillis + " ms CPU, "
+          + kernelMillis + " ms of it in the kernel), layer "
           + blob.size() + " bytes, upper dir " + adopted + " in "
           + (System.nanoTime() - adoptStart) / 1_000_000 + " ms");
       byte[] index = headers.toBytes();
@@ -509,7 +512,7 @@ final class StepRun {
     public void flush() throws IOException {
       checkAlive();
       if (n > 0) {
-        worker.send(new WorkerProtocol.Data(id, java.util.Arrays.copyOf(buf, n)));
+        worker.sendData(id, buf, 0, n);
         n = 0;
       }
     }
