@@ -31,7 +31,7 @@ final class DirectoryWalk {
   }
 
   void walk(LayerWriter.Sink sink) throws IOException {
-    walkChildren(root, "", opaque(root), sink);
+    walkChildren(root, "", overlayUpper && isOpaque(root, Posix.lxattrNames(root)), sink);
   }
 
   private void walkChildren(Path dir, String rel, boolean dirIsOpaque, LayerWriter.Sink sink)
@@ -78,11 +78,14 @@ final class DirectoryWalk {
       if (fmt == Posix.S_IFSOCK) {
         continue; // sockets cannot be archived (tar and Docker skip them too)
       }
-      Map<String, byte[]> xattrs = xattrs(p, path);
+      // one listing per file: most of an upper dir's files carry only the kernel's
+      // user.overlay.origin (every copy-up), whose value is never read
+      List<String> names = Posix.lxattrNames(p);
+      Map<String, byte[]> xattrs = xattrs(p, path, names);
       int perm = mode & 07777;
       switch (fmt) {
         case Posix.S_IFDIR: {
-          boolean opaque = overlayUpper && isOpaque(p);
+          boolean opaque = overlayUpper && isOpaque(p, names);
           sink.add(new LayerEntry(path, EntryType.DIRECTORY, perm, uid, gid, mtime, 0, "", xattrs,
               0, 0, null));
           walkChildren(p, path, opaque, sink);
@@ -139,12 +142,12 @@ final class DirectoryWalk {
     }
   }
 
-  private boolean opaque(Path dir) throws IOException {
-    return overlayUpper && isOpaque(dir);
-  }
-
-  private static boolean isOpaque(Path dir) throws IOException {
+  /** Whether {@code dir}, whose xattrs are {@code names}, is an opaque overlay directory. */
+  private static boolean isOpaque(Path dir, List<String> names) throws IOException {
     for (String name : List.of(Whiteouts.USER_OVERLAY_OPAQUE, Whiteouts.TRUSTED_OVERLAY_OPAQUE)) {
+      if (!names.contains(name)) {
+        continue; // unlisted: not there, or trusted.* that this process may not see
+      }
       byte[] v;
       try {
         v = Posix.lgetxattr(dir, name);
@@ -161,14 +164,13 @@ final class DirectoryWalk {
     return false;
   }
 
-  private Map<String, byte[]> xattrs(Path p, String path) throws IOException {
-    Map<String, byte[]> all = Posix.lxattrs(p);
-    if (all.isEmpty()) {
-      return all;
+  /** The xattrs of {@code p} that the layer carries, of those named {@code names}. */
+  private Map<String, byte[]> xattrs(Path p, String path, List<String> names) throws IOException {
+    if (names.isEmpty()) {
+      return Map.of();
     }
     Map<String, byte[]> kept = new LinkedHashMap<>();
-    for (Map.Entry<String, byte[]> x : all.entrySet()) {
-      String name = x.getKey();
+    for (String name : names) {
       if (overlayUpper && Whiteouts.isOverlayXattr(name)) {
         if (name.endsWith(".overlay.metacopy") || name.endsWith(".overlay.redirect")) {
           throw new IOException("\"" + path + "\" in " + root + " carries " + name
@@ -177,8 +179,11 @@ final class DirectoryWalk {
         }
         continue;
       }
-      kept.put(name, x.getValue());
+      byte[] value = Posix.lgetxattr(p, name);
+      if (value != null) { // removed since the listing: as if never there
+        kept.put(name, value);
+      }
     }
-    return kept;
+    return kept.isEmpty() ? Map.of() : kept;
   }
 }

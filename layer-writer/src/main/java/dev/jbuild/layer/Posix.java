@@ -216,19 +216,38 @@ final class Posix {
 
   /** Every extended attribute of the file itself (not a symlink's target), in listing order. */
   static Map<String, byte[]> lxattrs(Path path) throws PosixException {
+    List<String> names = lxattrNames(path);
+    if (names.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, byte[]> out = new LinkedHashMap<>();
+    for (String name : names) {
+      byte[] v = lgetxattr(path, name);
+      if (v != null) {
+        out.put(name, v);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The names of the file's own extended attributes, in listing order (one llistxattr; the
+   * values cost a call each, for the names a caller keeps).
+   */
+  static List<String> lxattrNames(Path path) throws PosixException {
     byte[] p = bytes(path);
     byte[] list;
     try {
       long size = LibC.llistxattr(p, null, 0);
       if (size == 0) {
-        return Map.of();
+        return List.of();
       }
       list = new byte[(int) size];
       long got = LibC.llistxattr(p, list, list.length);
       list = java.util.Arrays.copyOf(list, (int) got);
     } catch (LastErrorException e) {
       if (e.getErrorCode() == ENOTSUP) {
-        return Map.of();
+        return List.of();
       }
       throw new PosixException("llistxattr", path, e.getErrorCode());
     }
@@ -242,14 +261,7 @@ final class Posix {
         start = i + 1;
       }
     }
-    Map<String, byte[]> out = new LinkedHashMap<>();
-    for (String name : names) {
-      byte[] v = lgetxattr(path, name);
-      if (v != null) {
-        out.put(name, v);
-      }
-    }
-    return out;
+    return names;
   }
 
   /** Sets access and modification time of the file itself, symlinks included. */
