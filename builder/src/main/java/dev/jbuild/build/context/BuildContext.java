@@ -75,7 +75,7 @@ public final class BuildContext implements AutoCloseable {
     this.ignore = ignore;
     this.extracted = extracted;
     this.archiveModes = Map.copyOf(archiveModes);
-    this.rootNode = Node.stat(root, "");
+    this.rootNode = Node.stat(root, "", "");
     this.hasher = new ContextHasher(this, cache);
   }
 
@@ -278,7 +278,7 @@ public final class BuildContext implements AutoCloseable {
       if (!Glob.matches(segment, n.name())) {
         continue;
       }
-      String real = SlashPath.child(realDir, n.name());
+      String real = n.path();
       String shown = SlashPath.child(shownDir, n.name());
       if (!last) {
         // like Go's filepath.Walk, wildcards do not descend through linked directories
@@ -328,7 +328,7 @@ public final class BuildContext implements AutoCloseable {
       throw notFound(source.resolved());
     }
     List<ContextEntry> out = new ArrayList<>();
-    out.add(entry("", top.path, top.node));
+    out.add(entry("", top.node));
     if (top.node.type() == EntryType.DIRECTORY) {
       PatternMatcher in = include == null || include.isEmpty() ? null : include;
       PatternMatcher ex = exclude == null || exclude.isEmpty() ? null : exclude;
@@ -338,7 +338,7 @@ public final class BuildContext implements AutoCloseable {
       }
       walkDir(
           top.path,
-          "",
+          top.path.isEmpty() ? 0 : top.path.length() + 1,
           in,
           PatternMatcher.MatchState.NONE,
           ex,
@@ -349,9 +349,13 @@ public final class BuildContext implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Walks {@code realDir}; {@code cut} is the length of the walk root's real path and its
+   * slash, which a real path below it loses to become relative to the source.
+   */
   private void walkDir(
       String realDir,
-      String relDir,
+      int cut,
       PatternMatcher include,
       PatternMatcher.MatchState includeState,
       PatternMatcher exclude,
@@ -359,8 +363,8 @@ public final class BuildContext implements AutoCloseable {
       List<ContextEntry> pending,
       List<ContextEntry> out) {
     for (Node n : listing(realDir).nodes) {
-      String real = SlashPath.child(realDir, n.name());
-      String rel = SlashPath.child(relDir, n.name());
+      String real = n.path();
+      String rel = real.substring(cut); // the same string when the root is walked
       boolean excluded = false;
       PatternMatcher.MatchState exChild = PatternMatcher.MatchState.NONE;
       if (exclude != null) {
@@ -375,7 +379,7 @@ public final class BuildContext implements AutoCloseable {
         included = r.matched();
         inChild = r.state();
       }
-      ContextEntry e = entry(rel, real, n);
+      ContextEntry e = entry(rel, n);
       if (n.type() != EntryType.DIRECTORY) {
         if (!excluded && included) {
           out.addAll(pending);
@@ -391,11 +395,11 @@ public final class BuildContext implements AutoCloseable {
         out.addAll(pending);
         pending.clear();
         out.add(e);
-        walkDir(real, rel, include, inChild, exclude, exChild, pending, out);
+        walkDir(real, cut, include, inChild, exclude, exChild, pending, out);
       } else {
         // kept only if something below it is selected
         pending.add(e);
-        walkDir(real, rel, include, inChild, exclude, exChild, pending, out);
+        walkDir(real, cut, include, inChild, exclude, exChild, pending, out);
         if (!pending.isEmpty() && pending.get(pending.size() - 1) == e) {
           pending.remove(pending.size() - 1);
         }
@@ -425,27 +429,27 @@ public final class BuildContext implements AutoCloseable {
       List<ReadTree> below = new ArrayList<>();
       for (Node n : listing.nodes) {
         if (n.type() == EntryType.DIRECTORY) {
-          below.add(new ReadTree(SlashPath.child(dir, n.name())));
+          below.add(new ReadTree(n.path()));
         }
       }
       invokeAll(below);
     }
   }
 
-  private ContextEntry entry(String rel, String contextPath, Node n) {
+  private ContextEntry entry(String rel, Node n) {
     String hardlinkKey =
         n.type() == EntryType.FILE && n.nlink() > 1 ? n.dev() + ":" + n.ino() : null;
     return new ContextEntry(
         rel,
-        contextPath,
+        n.path(),
         n.type(),
         archiveModes.isEmpty()
             ? n.permissions()
-            : archiveModes.getOrDefault(contextPath, n.permissions()),
+            : archiveModes.getOrDefault(n.path(), n.permissions()),
         n.size(),
         n.mtime(),
         n.linkTarget(),
-        disk(contextPath),
+        n.file(),
         hardlinkKey);
   }
 
@@ -459,7 +463,9 @@ public final class BuildContext implements AutoCloseable {
       return n;
     }
     try {
-      Node fresh = Node.stat(entry.file(), SlashPath.baseName(entry.contextPath()));
+      Node fresh =
+          Node.stat(
+              entry.file(), entry.contextPath(), SlashPath.baseName(entry.contextPath()));
       if (fresh == null || fresh.type() != EntryType.FILE) {
         throw new ContextException("\"/" + entry.contextPath() + "\" is not a regular file");
       }
@@ -602,16 +608,16 @@ public final class BuildContext implements AutoCloseable {
     try (DirectoryStream<Path> stream = Files.newDirectoryStream(path)) {
       for (Path p : stream) {
         String name = p.getFileName().toString();
+        String rel = SlashPath.child(dir, name);
         Node n;
         try {
-          n = Node.stat(p, name);
+          n = Node.stat(p, rel, name);
         } catch (NoSuchFileException e) {
           continue; // removed while we looked
         }
         if (n == null) {
           continue; // sockets, pipes, devices
         }
-        String rel = SlashPath.child(dir, name);
         boolean visible = true;
         if (!ignore.isEmpty()) {
           PatternMatcher.Result r = ignore.matches(rel, state);

@@ -11,10 +11,18 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What one {@code lstat} told about a context file: the entry's metadata and the identity the
- * stat cache compares.
+ * stat cache compares. It keeps its path both ways, as the directory read made them, so that a
+ * walk of tens of thousands of entries builds no path again: the same {@code path} string is
+ * the key of every map it is looked up in (an identity hit, its hash already cached).
+ *
+ * @param name the last element of {@code path}
+ * @param path the real path relative to the context root, {@code ""} for the root
+ * @param file where it is on disk
  */
 record Node(
     String name,
+    String path,
+    Path file,
     EntryType type,
     int mode,
     long size,
@@ -32,8 +40,13 @@ record Node(
   private static final int S_IFREG = 0100000;
   private static final int S_IFLNK = 0120000;
 
-  /** Stats {@code file} without following a final symbolic link; null for sockets and such. */
-  static Node stat(Path file, String name) throws IOException {
+  /**
+   * Stats {@code file} without following a final symbolic link; null for sockets and such.
+   *
+   * @param path {@code file} relative to the context root
+   * @param name the last element of {@code path}
+   */
+  static Node stat(Path file, String path, String name) throws IOException {
     Map<String, Object> a = Files.readAttributes(file, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
     int mode = (Integer) a.get("mode");
     EntryType type;
@@ -55,6 +68,8 @@ record Node(
     String target = type == EntryType.SYMLINK ? Files.readSymbolicLink(file).toString() : null;
     return new Node(
         name,
+        path,
+        file,
         type,
         mode,
         type == EntryType.FILE ? (Long) a.get("size") : 0L,

@@ -108,8 +108,27 @@ final class SlashPath {
 
   /** Compares paths in the byte order of their UTF-8 encodings (Go's string order). */
   static int compare(String a, String b) {
-    int i = 0;
-    int j = 0;
+    // UTF-16 order is code point order except where a surrogate meets a char above it: compare
+    // chars up to the first difference, and code points only from there when one is a surrogate
+    int n = Math.min(a.length(), b.length());
+    for (int k = 0; k < n; k++) {
+      char ca = a.charAt(k);
+      char cb = b.charAt(k);
+      if (ca != cb) {
+        if (ca < Character.MIN_SURROGATE && cb < Character.MIN_SURROGATE) {
+          return Integer.compare(ca, cb);
+        }
+        // start at the pair a differing low surrogate belongs to
+        int from = k > 0 && Character.isHighSurrogate(a.charAt(k - 1)) ? k - 1 : k;
+        return compareCodePoints(a, b, from);
+      }
+    }
+    return Integer.compare(a.length(), b.length());
+  }
+
+  private static int compareCodePoints(String a, String b, int from) {
+    int i = from;
+    int j = from;
     while (i < a.length() && j < b.length()) {
       int ca = a.codePointAt(i);
       int cb = b.codePointAt(j);
