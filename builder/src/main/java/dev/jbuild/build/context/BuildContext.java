@@ -105,7 +105,13 @@ public final class BuildContext implements AutoCloseable {
     StatCache cache =
         jbuildRoot == null
             ? StatCache.inMemory()
-            : StatCache.loadInBackground(statCacheFile(jbuildRoot, real));
+            : StatCache.loadInBackground(
+                statCacheFile(jbuildRoot, real),
+                count -> {
+                  if (count >= ContextHasher.LARGE_SELECTION) {
+                    ContextHasher.warmUpSha256();
+                  }
+                });
     try {
       return new BuildContext(real, ignore, null, Map.of(), cache);
     } catch (IOException e) {

@@ -21,6 +21,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntConsumer;
 import java.util.zip.CRC32;
 import java.util.zip.CheckedOutputStream;
 
@@ -89,15 +90,26 @@ final class StatCache {
    * Dockerfile, resolving the base image and walking the context.
    */
   static StatCache loadInBackground(Path file) {
+    return loadInBackground(file, count -> {});
+  }
+
+  /**
+   * {@link #loadInBackground(Path)}, then {@code afterLoad} with the number of entries, on the
+   * loading thread once lookups no longer wait for it.
+   */
+  static StatCache loadInBackground(Path file, IntConsumer afterLoad) {
     CompletableFuture<Map<String, Entry>> f = new CompletableFuture<>();
     Thread t =
         new Thread(
             () -> {
+              Map<String, Entry> entries;
               try {
-                f.complete(read(file));
+                entries = read(file);
               } catch (Throwable e) {
-                f.complete(new ConcurrentHashMap<>()); // an optimisation only: start afresh
+                entries = new ConcurrentHashMap<>(); // an optimisation only: start afresh
               }
+              f.complete(entries);
+              afterLoad.accept(entries.size());
             },
             "jbuild-statcache");
     t.setDaemon(true);

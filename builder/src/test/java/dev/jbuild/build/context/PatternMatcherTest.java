@@ -145,6 +145,35 @@ class PatternMatcherTest {
   }
 
   @Test
+  void compareIsUtf8ByteOrder() {
+    // names made of a few chars either side of the surrogates, pairs among them: every
+    // combination where the char-by-char shortcut and code point order could part ways
+    String[] atoms = {"a", "b", "\u00e9", "\ud7ff", "\ue000", "\uffff", "\ud83d\ude00",
+        "\ud83d\ude01", "\ud83e\udd14", "\udbff\udfff"};
+    java.util.Random random = new java.util.Random(42);
+    for (int round = 0; round < 20_000; round++) {
+      String x = name(atoms, random);
+      String y = random.nextInt(4) == 0 ? x + name(atoms, random) : name(atoms, random);
+      if (random.nextBoolean()) {
+        y = x.substring(0, random.nextInt(x.length() + 1)) + y; // a shared prefix
+      }
+      int bytes =
+          java.util.Arrays.compareUnsigned(
+              x.getBytes(StandardCharsets.UTF_8), y.getBytes(StandardCharsets.UTF_8));
+      assertThat(Integer.signum(SlashPath.compare(x, y))).as(x + " vs " + y)
+          .isEqualTo(Integer.signum(bytes));
+    }
+  }
+
+  private static String name(String[] atoms, java.util.Random random) {
+    StringBuilder b = new StringBuilder();
+    for (int i = random.nextInt(4); i >= 0; i--) {
+      b.append(atoms[random.nextInt(atoms.length)]);
+    }
+    return b.toString();
+  }
+
+  @Test
   void ignoreFileParsing() {
     byte[] content =
         ("\ufeff# comment\r\n  # not a comment\r\n/abs/path/\r\n!  /neg\n\n  spaced  \n"
