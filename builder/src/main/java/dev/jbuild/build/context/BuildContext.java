@@ -62,7 +62,7 @@ public final class BuildContext implements AutoCloseable {
    * lookup instead of one per parent directory. A file in a listing is visible, and so is every
    * directory above it (an ignored directory is kept exactly when its listing is not empty).
    */
-  private final Map<String, Node> files = new ConcurrentHashMap<>();
+  private final Map<String, Node> files;
 
   private BuildContext(
       Path root,
@@ -75,6 +75,9 @@ public final class BuildContext implements AutoCloseable {
     this.ignore = ignore;
     this.extracted = extracted;
     this.archiveModes = Map.copyOf(archiveModes);
+    // sized for the files the last build saw: growing to 25,000 entries while the directory
+    // readers add to it was a few percent of a cached rebuild's samples
+    this.files = new ConcurrentHashMap<>(Math.max(16, cache.expectedEntries() * 5 / 4));
     this.rootNode = Node.stat(root, "", "");
     this.hasher = new ContextHasher(this, cache);
   }
@@ -615,6 +618,15 @@ public final class BuildContext implements AutoCloseable {
       for (Path p : stream) {
         String name = p.getFileName().toString();
         String rel = SlashPath.child(dir, name);
+        PatternMatcher.Result r = null;
+        if (!ignore.isEmpty()) {
+          // patterns match paths whatever they name: an ignored path that nothing below can
+          // re-include is invisible as a file and as a directory alike, so it is not stat'ed
+          r = ignore.matches(rel, state);
+          if (r.matched() && !ignore.mayReincludeBelow(rel)) {
+            continue;
+          }
+        }
         Node n;
         try {
           n = Node.stat(p, rel, name);
@@ -625,16 +637,13 @@ public final class BuildContext implements AutoCloseable {
           continue; // sockets, pipes, devices
         }
         boolean visible = true;
-        if (!ignore.isEmpty()) {
-          PatternMatcher.Result r = ignore.matches(rel, state);
+        if (r != null) {
           if (n.type() == EntryType.DIRECTORY) {
             states.put(rel, r.state());
           }
           if (r.matched()) {
-            visible =
-                n.type() == EntryType.DIRECTORY
-                    && ignore.mayReincludeBelow(rel)
-                    && !listing(rel).nodes.isEmpty();
+            // kept as the parent of what it re-includes, if anything
+            visible = n.type() == EntryType.DIRECTORY && !listing(rel).nodes.isEmpty();
           }
         } else if (n.type() == EntryType.DIRECTORY) {
           states.put(rel, PatternMatcher.MatchState.NONE);

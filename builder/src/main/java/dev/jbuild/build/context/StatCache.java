@@ -65,6 +65,7 @@ final class StatCache {
   }
 
   private final Path file; // null: memory only
+  private final int expectedEntries;
   /** The entries, once loaded: a load runs on its own thread while the build starts. */
   private final CompletableFuture<Map<String, Entry>> loaded;
   private volatile boolean dirty;
@@ -72,6 +73,21 @@ final class StatCache {
   private StatCache(Path file, CompletableFuture<Map<String, Entry>> loaded) {
     this.file = file;
     this.loaded = loaded;
+    long bytes = 0;
+    try {
+      bytes = file == null ? 0 : Files.size(file);
+    } catch (IOException e) {
+      // no cache yet
+    }
+    this.expectedEntries = (int) Math.min(1 << 24, bytes / (ENTRY_FIXED_BYTES + 2 + 32));
+  }
+
+  /**
+   * About how many entries the cache file holds, from its size and without waiting for the
+   * load (a path of 32 bytes taken as typical): 0 for a new cache.
+   */
+  int expectedEntries() {
+    return expectedEntries;
   }
 
   /** A cache that is never saved. */
