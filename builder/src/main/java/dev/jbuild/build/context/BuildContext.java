@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RecursiveAction;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -342,8 +343,10 @@ public final class BuildContext implements AutoCloseable {
       PatternMatcher in = include == null || include.isEmpty() ? null : include;
       PatternMatcher ex = exclude == null || exclude.isEmpty() ? null : exclude;
       if (in == null && ex == null) {
-        // the walk below will read every visible directory: read them on all cores first
-        new ReadTree(top.path).invoke(); // this thread takes part, the pool's threads help
+        // the walk below will read every visible directory: the pool's threads read ahead of
+        // it while this thread walks what is read, reading itself whatever is not claimed yet
+        // (a directory is read once; the walk waits only for one being read)
+        ForkJoinPool.commonPool().execute(new ReadTree(top.path));
       }
       walkDir(
           top.path,
