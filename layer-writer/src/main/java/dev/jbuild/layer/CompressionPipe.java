@@ -64,6 +64,7 @@ final class CompressionPipe extends OutputStream {
 
   @Override
   public void write(byte[] b, int off, int len) throws IOException {
+    check(); // after an abort nothing is taken, however much room the current buffer has
     while (len > 0) {
       if (current == null) {
         current = take();

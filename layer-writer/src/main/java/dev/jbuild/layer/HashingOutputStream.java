@@ -6,29 +6,58 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.security.MessageDigest;
 
-/** Passes bytes through while counting them and hashing them with sha256. */
+/**
+ * Passes bytes through while counting them and hashing them with sha256. With a buffer, small
+ * writes (tar headers and padding) are gathered before they go on, and large ones go straight
+ * through; closing hands on what is buffered without ever calling {@code flush()} on the target
+ * (a flush cuts a zstd job short and so changes the compressed bytes).
+ */
 final class HashingOutputStream extends FilterOutputStream {
   private final MessageDigest sha = Digest.newSha256();
   private final boolean closeTarget;
+  private final byte[] buffer;
+  private int buffered;
   private long count;
 
   HashingOutputStream(OutputStream out, boolean closeTarget) {
+    this(out, closeTarget, 0);
+  }
+
+  HashingOutputStream(OutputStream out, boolean closeTarget, int bufferSize) {
     super(out);
     this.closeTarget = closeTarget;
+    this.buffer = bufferSize > 0 ? new byte[bufferSize] : null;
   }
 
   @Override
   public void write(int b) throws IOException {
-    out.write(b);
-    sha.update((byte) b);
-    count++;
+    write(new byte[] {(byte) b}, 0, 1);
   }
 
   @Override
   public void write(byte[] b, int off, int len) throws IOException {
-    out.write(b, off, len);
     sha.update(b, off, len);
     count += len;
+    if (buffer == null) {
+      out.write(b, off, len);
+      return;
+    }
+    if (len > buffer.length - buffered) {
+      drain();
+    }
+    if (len >= buffer.length) {
+      out.write(b, off, len);
+    } else {
+      System.arraycopy(b, off, buffer, buffered, len);
+      buffered += len;
+    }
+  }
+
+  private void drain() throws IOException {
+    if (buffered > 0) {
+      out.write(buffer, 0, buffered);
+      buffered = 0;
+    }
   }
 
   long count() {
@@ -39,8 +68,14 @@ final class HashingOutputStream extends FilterOutputStream {
     return Digest.sha256(sha.digest());
   }
 
+  /** Does not flush the target: see the class comment. */
+  @Override
+  public void flush() throws IOException {
+  }
+
   @Override
   public void close() throws IOException {
+    drain();
     if (closeTarget) {
       out.close();
     } else {

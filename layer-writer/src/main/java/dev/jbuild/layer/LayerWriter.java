@@ -1,7 +1,6 @@
 package dev.jbuild.layer;
 
 import dev.jbuild.oci.Digest;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -182,13 +181,27 @@ public final class LayerWriter {
   private LayerBlob stream(OutputStream out, Producer producer) throws IOException {
     Compression c = options.compression();
     HashingOutputStream blob = new HashingOutputStream(out, false);
-    // Three stages when compressing: tar + diffID here, the compressor on one thread, the
-    // digest and the write on another, so that 2 cores split the work evenly.
-    OutputStream compressor = c == Compression.NONE ? blob
-        : c.compressor(new CompressionPipe(blob), options.level());
-    CompressionPipe pipe = c == Compression.NONE ? null : new CompressionPipe(compressor);
-    OutputStream toCompressor = pipe != null ? pipe : new BufferedOutputStream(compressor, COPY_BUFFER);
-    HashingOutputStream tar = new HashingOutputStream(toCompressor, true);
+    CompressionPipe written = null; // digest and write of the compressed stream, on a thread
+    CompressionPipe toGzip = null;  // the tar handed to the gzip thread
+    OutputStream compressor;
+    HashingOutputStream tar;
+    if (c == Compression.ZSTD) {
+      // zstd's own workers compress: this thread reads, frames and hashes the tar and hands it
+      // over (zstd copies it into its job buffers), a second one hashes and writes the frame.
+      written = new CompressionPipe(blob);
+      compressor = c.compressor(written, options.level());
+      tar = new HashingOutputStream(compressor, true, COPY_BUFFER);
+    } else if (c == Compression.GZIP) {
+      // Three stages: tar + diffID here, deflate on one thread (and ChunkedGzip's), the digest
+      // and the write on another, so that 2 cores split the work evenly.
+      written = new CompressionPipe(blob);
+      compressor = c.compressor(written, options.level());
+      toGzip = new CompressionPipe(compressor);
+      tar = new HashingOutputStream(toGzip, true);
+    } else {
+      compressor = blob;
+      tar = new HashingOutputStream(blob, true, COPY_BUFFER);
+    }
     TarOutput tarOut = new TarOutput(tar);
     byte[] buffer = new byte[COPY_BUFFER];
     boolean ok = false;
@@ -198,8 +211,8 @@ public final class LayerWriter {
       tar.close();
       ok = true;
     } finally {
-      if (!ok && pipe != null) {
-        pipe.abort();
+      if (!ok) {
+        abandon(toGzip, written, c == Compression.ZSTD ? compressor : null);
       }
     }
     if (c == Compression.NONE) {
@@ -207,6 +220,26 @@ public final class LayerWriter {
       return new LayerBlob(d, d, tar.count(), c.mediaType());
     }
     return new LayerBlob(tar.digest(), blob.digest(), blob.count(), c.mediaType());
+  }
+
+  /**
+   * After a failure: stops the compression threads and frees the zstd context (native memory
+   * and threads), writing nothing more to the output.
+   */
+  private static void abandon(CompressionPipe toGzip, CompressionPipe written, OutputStream zstd) {
+    if (toGzip != null) {
+      toGzip.abort();
+    }
+    if (written != null) {
+      written.abort();
+    }
+    if (zstd != null) {
+      try {
+        zstd.close(); // its last bytes meet the aborted pipe, which refuses them
+      } catch (IOException expected) {
+        // the failure that got us here is the one to report
+      }
+    }
   }
 
   private void emit(TarOutput tar, LayerEntry e, byte[] buffer) throws IOException {
