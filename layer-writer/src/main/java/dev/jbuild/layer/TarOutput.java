@@ -17,6 +17,7 @@ final class TarOutput {
   private static final long MAX_OCTAL_7 = 07777777L;
   private static final long MAX_OCTAL_11 = 077777777777L;
   private static final byte[] ZEROS = new byte[BLOCK];
+  private static final byte[] MAGIC = {'u', 's', 't', 'a', 'r', 0, '0', '0'};
 
   private final OutputStream out;
   private long remaining;
@@ -108,20 +109,22 @@ final class TarOutput {
     }
     e.xattrs().forEach((k, v) -> pax.put("SCHILY.xattr." + k, v));
 
-    ByteArrayOutputStream buf = new ByteArrayOutputStream(pax.isEmpty() ? BLOCK : 3 * BLOCK);
-    if (!pax.isEmpty()) {
-      byte[] records = paxRecords(pax);
-      byte[] paxName = ascii(sanitize("PaxHeaders.0/" + LayerPaths.name(e.path())));
-      buf.writeBytes(ustar(paxName, 0, 0, 0, records.length, Math.max(0, Math.min(mtime, MAX_OCTAL_11)),
-          'x', new byte[0], 0, 0));
-      buf.writeBytes(records);
-      buf.write(ZEROS, 0, (BLOCK - records.length % BLOCK) % BLOCK);
-    }
-    buf.writeBytes(ustar(nameBytes, e.mode(), Math.min(e.uid(), MAX_OCTAL_7 + 1) % (MAX_OCTAL_7 + 1),
+    byte[] ustar = ustar(nameBytes, e.mode(), Math.min(e.uid(), MAX_OCTAL_7 + 1) % (MAX_OCTAL_7 + 1),
         Math.min(e.gid(), MAX_OCTAL_7 + 1) % (MAX_OCTAL_7 + 1),
         size > MAX_OCTAL_11 ? 0 : size,
         mtime < 0 || mtime > MAX_OCTAL_11 ? 0 : mtime,
-        e.type().typeflag(), linkBytes, e.devMajor(), e.devMinor()));
+        e.type().typeflag(), linkBytes, e.devMajor(), e.devMinor());
+    if (pax.isEmpty()) {
+      return ustar; // most entries
+    }
+    ByteArrayOutputStream buf = new ByteArrayOutputStream(3 * BLOCK);
+    byte[] records = paxRecords(pax);
+    byte[] paxName = ascii(sanitize("PaxHeaders.0/" + LayerPaths.name(e.path())));
+    buf.writeBytes(ustar(paxName, 0, 0, 0, records.length, Math.max(0, Math.min(mtime, MAX_OCTAL_11)),
+        'x', new byte[0], 0, 0));
+    buf.writeBytes(records);
+    buf.write(ZEROS, 0, (BLOCK - records.length % BLOCK) % BLOCK);
+    buf.writeBytes(ustar);
     return buf.toByteArray();
   }
 
@@ -156,7 +159,7 @@ final class TarOutput {
     octal(h, 136, 12, mtime);
     h[156] = (byte) type;
     System.arraycopy(link, 0, h, 157, Math.min(100, link.length));
-    System.arraycopy(ascii("ustar\0" + "00"), 0, h, 257, 8);
+    System.arraycopy(MAGIC, 0, h, 257, MAGIC.length);
     numeric(h, 329, 8, devMajor);
     numeric(h, 337, 8, devMinor);
     for (int i = 148; i < 156; i++) {
@@ -171,16 +174,18 @@ final class TarOutput {
     return h;
   }
 
-  /** Zero-padded octal digits followed by a NUL, filling {@code len} bytes. */
+  /**
+   * Zero-padded octal digits followed by a NUL, filling {@code len} bytes. Digit by digit, with
+   * no strings: this runs several times per entry.
+   */
   private static void octal(byte[] h, int off, int len, long value) {
-    String s = Long.toOctalString(value);
     int digits = len - 1;
-    if (s.length() > digits) {
+    if (value < 0 || (value >>> (3 * digits)) != 0) {
       throw new IllegalArgumentException("value " + value + " does not fit " + digits + " octal digits");
     }
-    for (int i = 0; i < digits; i++) {
-      int j = i - (digits - s.length());
-      h[off + i] = (byte) (j < 0 ? '0' : s.charAt(j));
+    for (int i = digits - 1; i >= 0; i--) {
+      h[off + i] = (byte) ('0' + (value & 7));
+      value >>>= 3;
     }
     h[off + digits] = 0;
   }
