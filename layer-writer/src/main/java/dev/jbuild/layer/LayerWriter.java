@@ -254,19 +254,29 @@ public final class LayerWriter {
     }
     if (e.type() == EntryType.FILE && e.size() > 0) {
       try (InputStream in = e.content().open()) {
+        // Each read asks for one byte more than is left: a file that grew is caught by the read
+        // that ends it, and a file that ends on time needs no extra read to prove it (a short
+        // read at the end; one extra read per file is a syscall per file).
         long left = e.size();
-        while (left > 0) {
-          int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+        while (true) {
+          int want = (int) Math.min(buffer.length, left + 1);
+          int n = in.read(buffer, 0, want);
           if (n < 0) {
-            throw new IOException("\"" + e.path() + "\" has fewer bytes than its size " + e.size()
+            if (left > 0) {
+              throw new IOException("\"" + e.path() + "\" has fewer bytes than its size " + e.size()
+                  + " (changed while the layer was written?)");
+            }
+            break;
+          }
+          if (n > left) {
+            throw new IOException("\"" + e.path() + "\" has more bytes than its size " + e.size()
                 + " (changed while the layer was written?)");
           }
           tar.write(buffer, 0, n);
           left -= n;
-        }
-        if (in.read() >= 0) {
-          throw new IOException("\"" + e.path() + "\" has more bytes than its size " + e.size()
-              + " (changed while the layer was written?)");
+          if (left == 0 && n < want) {
+            break;
+          }
         }
       }
     }

@@ -156,6 +156,44 @@ class LayerWriterTest {
     assertThat(names).containsExactly("d", "d/.wh..wh..opq", "e", "e/.wh.old");
   }
 
+  /** Sizes on either side of the 256 KiB copy buffer: the reads that end a file differ there. */
+  private static final int[] SIZES_AROUND_THE_BUFFER =
+      {1, 511, 512, 262_143, 262_144, 262_145, 524_288, 600_000};
+
+  @Test
+  void filesOnDiskOfAnySizeReadBackWhole(@TempDir Path tmp) throws Exception {
+    Random random = new Random(5);
+    List<LayerEntry> entries = new ArrayList<>();
+    Map<String, byte[]> contents = new java.util.HashMap<>();
+    for (int size : SIZES_AROUND_THE_BUFFER) {
+      byte[] b = new byte[size];
+      random.nextBytes(b);
+      Path f = tmp.resolve("f" + size);
+      Files.write(f, b);
+      entries.add(LayerEntry.file("f" + size, 0644, size, Content.ofFile(f)));
+      contents.put("f" + size, b);
+    }
+    for (LayerEntry r : Layers.read(Layers.tar(entries))) {
+      assertThat(Layers.contentOf(r)).as(r.path()).isEqualTo(contents.get(r.path()));
+    }
+  }
+
+  @Test
+  void aFileThatGrewIsRefusedWhateverItsSize(@TempDir Path tmp) throws Exception {
+    for (int size : SIZES_AROUND_THE_BUFFER) {
+      Path f = tmp.resolve("grown" + size);
+      Files.write(f, new byte[size + 1]);
+      assertThatThrownBy(() -> Layers.tar(List.of(LayerEntry.file("grown", 0644, size, Content.ofFile(f)))))
+          .as("size %d", size)
+          .hasMessageContaining("more bytes");
+      Path g = tmp.resolve("shrunk" + size);
+      Files.write(g, new byte[size - 1]);
+      assertThatThrownBy(() -> Layers.tar(List.of(LayerEntry.file("shrunk", 0644, size, Content.ofFile(g)))))
+          .as("size %d", size)
+          .hasMessageContaining("fewer bytes");
+    }
+  }
+
   @Test
   void badEntryListsAreRefusedWithTheEntryNamed() {
     assertThatThrownBy(() -> Layers.tar(List.of(LayerEntry.file("a", 0644, new byte[0]),
