@@ -65,6 +65,38 @@ class CompressionTest {
     assertThat(one.length).isLessThan(data.length * 3 / 4);
   }
 
+  /** The same bytes written in pieces of these sizes (one of them uneven, as the tar thread). */
+  private static byte[] zstdInPiecesOf(int piece, int workers) throws IOException {
+    ByteArrayOutputStream blob = new ByteArrayOutputStream();
+    try (OutputStream z = Compression.ZSTD.compressor(blob, 3, workers)) {
+      for (int off = 0; off < data.length; off += piece) {
+        z.write(data, off, Math.min(piece, data.length - off));
+      }
+    }
+    return blob.toByteArray();
+  }
+
+  @Test
+  void zstdOutputDoesNotDependOnHowTheStreamIsCutIntoWrites() throws IOException {
+    byte[] uneven = zstd(2);
+    for (int piece : new int[] {512, 1 << 18, 1 << 20, data.length}) {
+      assertThat(zstdInPiecesOf(piece, 2)).as("pieces of %d", piece).isEqualTo(uneven);
+    }
+    assertThat(zstdInPiecesOf(1 << 18, 1)).isEqualTo(uneven);
+  }
+
+  /** Why nothing may flush a layer's zstd stream before it ends: a flush changes the bytes. */
+  @Test
+  void aFlushChangesTheZstdBytes() throws IOException {
+    ByteArrayOutputStream blob = new ByteArrayOutputStream();
+    try (OutputStream z = Compression.ZSTD.compressor(blob, 3, 2)) {
+      z.write(data, 0, data.length / 2);
+      z.flush();
+      z.write(data, data.length / 2, data.length - data.length / 2);
+    }
+    assertThat(blob.toByteArray()).isNotEqualTo(zstd(2));
+  }
+
   @Test
   void zstdOutputReadsBackWhole() throws IOException {
     try (InputStream in = Compression.decompressed(new ByteArrayInputStream(zstd(Compression.ZSTD_WORKERS)))) {

@@ -156,6 +156,46 @@ class LayerWriterTest {
     assertThat(names).containsExactly("d", "d/.wh..wh..opq", "e", "e/.wh.old");
   }
 
+  /**
+   * The tar thread hands its bytes straight to zstd's workers; the blob must still be exactly the
+   * frame that compressing the whole tar in one go gives (no flush on the way cuts a job short:
+   * that would change the bytes), whatever the number of workers. 12 MB spans two zstd jobs.
+   */
+  @Test
+  void aZstdLayerIsTheFrameOfItsTarCompressedInOneGo() throws Exception {
+    Random random = new Random(11);
+    List<LayerEntry> entries = new ArrayList<>();
+    byte[] text = "  <dependency><groupId>dev.jbuild</groupId></dependency>\n".repeat(20_000)
+        .getBytes(StandardCharsets.US_ASCII);
+    for (int i = 0; i < 12; i++) {
+      byte[] b = new byte[500_000 + random.nextInt(500_000)];
+      if (i % 2 == 0) {
+        random.nextBytes(b);
+      } else {
+        System.arraycopy(text, 0, b, 0, Math.min(text.length, b.length));
+      }
+      entries.add(LayerEntry.file("lib/f" + i, 0644, b));
+    }
+    for (int i = 0; i < 2000; i++) {
+      entries.add(LayerEntry.file("src/s" + i, 0644, ("class S" + i + " {}\n").getBytes(StandardCharsets.US_ASCII)));
+    }
+    byte[] tar = Layers.tar(entries);
+    ByteArrayOutputStream layer = new ByteArrayOutputStream();
+    LayerBlob blob = new LayerWriter(LayerWriter.Options.of(Compression.ZSTD)).write(entries, layer);
+
+    for (int workers : new int[] {1, 2, 4}) {
+      ByteArrayOutputStream frame = new ByteArrayOutputStream();
+      try (java.io.OutputStream z = Compression.ZSTD.compressor(frame, 3, workers)) {
+        z.write(tar);
+      }
+      assertThat(layer.toByteArray()).as("%d workers", workers).isEqualTo(frame.toByteArray());
+    }
+    assertThat(blob.diffId()).isEqualTo(Digest.of(tar));
+    assertThat(blob.digest()).isEqualTo(Digest.of(layer.toByteArray()));
+    assertThat(blob.size()).isEqualTo(layer.size());
+    assertThat(tar.length).isGreaterThan(8 << 20);
+  }
+
   /** Sizes on either side of the 256 KiB copy buffer: the reads that end a file differ there. */
   private static final int[] SIZES_AROUND_THE_BUFFER =
       {1, 511, 512, 262_143, 262_144, 262_145, 524_288, 600_000};
