@@ -363,17 +363,18 @@ final class BuildRun {
   }
 
   /**
-   * The merged filesystem of some layers as far as {@code paths} and their parents go (see
-   * {@link LayerStack#ofPaths}), for the caller to close; empty when the whole stack is
-   * already indexed or a link on the way needs it.
+   * The merged filesystem of some layers as far as {@code paths} with their parents and {@code
+   * subtrees} go (see {@link LayerStack#ofPaths}), for the caller to close; empty when the
+   * whole stack is already indexed or a link in that part needs it.
    */
   Optional<LayerStack> partialLayerStack(
-      List<Descriptor> layers, java.util.Collection<String> paths, SourceSpan span) {
+      List<Descriptor> layers, java.util.Collection<String> paths,
+      java.util.Collection<String> subtrees, SourceSpan span) {
     if (stacks.containsKey(layers.stream().map(Descriptor::digest).toList())) {
       return Optional.empty();
     }
     try {
-      return LayerStack.ofPaths(blobPaths(layers), headerIndexes(layers), paths);
+      return LayerStack.ofPaths(blobPaths(layers), headerIndexes(layers), paths, subtrees);
     } catch (IOException e) {
       throw new BuildStepException(
           span, "cannot read the layers of the stage: " + e.getMessage(), e);

@@ -328,6 +328,35 @@ final class StageExecutor implements InstructionVisitor<Void> {
     return stack;
   }
 
+  /** A step's reading of the stage's filesystem. */
+  interface FilesystemRead<T> {
+    T apply(LayerStack fs) throws IOException;
+  }
+
+  /**
+   * Runs {@code read} on the part of the stage's filesystem that {@code paths} (with their
+   * parents) and {@code subtrees} cover, read from the layers' header indexes on its own: a
+   * step that needs a few paths does not pay for indexing every file of the stage. The whole
+   * filesystem is used when it is indexed already, when that part cannot be read alone (a link
+   * in it), and when {@code read} asks about a path outside it, in which case it runs again.
+   */
+  <T> T readFilesystem(
+      java.util.Collection<String> paths, java.util.Collection<String> subtrees,
+      FilesystemRead<T> read) throws IOException {
+    if (stack == null) {
+      Optional<LayerStack> part =
+          run.partialLayerStack(layers, paths, subtrees, spanOfStep());
+      if (part.isPresent()) {
+        try (LayerStack fs = part.get()) {
+          return read.apply(fs);
+        } catch (LayerStack.OutsidePartException e) {
+          // more than the part was needed: read the whole filesystem
+        }
+      }
+    }
+    return read.apply(stack());
+  }
+
   private SourceSpan spanOfStep() {
     return triggerSpan != null ? triggerSpan : currentSpan;
   }
@@ -601,15 +630,7 @@ final class StageExecutor implements InstructionVisitor<Void> {
         wanted.add("etc/passwd");
         wanted.add("etc/group");
       }
-      Optional<LayerStack> part =
-          stack != null ? Optional.empty() : run.partialLayerStack(layers, wanted, span(w));
-      try {
-        return mkdir(wd, user, w, part.isPresent() ? part.get() : stack());
-      } finally {
-        if (part.isPresent()) {
-          part.get().close();
-        }
-      }
+      return readFilesystem(wanted, List.of(), fs -> mkdir(wd, user, w, fs));
     } catch (IOException e) {
       throw new BuildStepException(span(w), "cannot read the stage's filesystem: " + e.getMessage(), e);
     }

@@ -1,6 +1,5 @@
 package dev.jbuild.layer;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -16,6 +15,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,11 +32,30 @@ import java.util.Map;
 public final class LayerHeaders {
   private static final String MAGIC = "jbuild-layer-headers-1";
 
-  /** One entry of the layer and where its bytes start. */
-  record Header(LayerEntry entry, long dataOffset, String skippedPath) {
+  /**
+   * One entry of the layer and where its bytes start; or, from a read through a {@link
+   * PathFilter}, an entry left out that lies in the wanted directory {@code touched} (entry
+   * null).
+   */
+  record Header(LayerEntry entry, long dataOffset, String touched) {
     Header(LayerEntry entry, long dataOffset) {
       this(entry, dataOffset, null);
     }
+  }
+
+  /**
+   * Chooses, from the UTF-8 bytes of an entry's path alone, what a partial read makes of the
+   * entry: most entries of a large layer are passed over without an object made for them.
+   */
+  interface PathFilter {
+    /** Build the entry. */
+    String KEEP = "";
+
+    /**
+     * {@link #KEEP}, null to leave the entry out, or the path of the deepest wanted directory
+     * the entry lies in (a {@link Header} with no entry that says so).
+     */
+    String select(byte[] path, int from, int to);
   }
 
   private LayerHeaders() {}
@@ -135,15 +154,14 @@ public final class LayerHeaders {
   }
 
   /**
-   * As {@link #of(Path, Path)}; entries whose path {@code keep} rejects come back as a header
-   * with a null entry and the path alone in {@code skippedPath} (read from an index, they cost
-   * no entry object).
+   * As {@link #of(Path, Path)}, with only the entries {@code filter} keeps built (null: all).
+   * A run of entries touching the same directory gives one header: marking it again changes
+   * nothing.
    */
-  static List<Header> of(Path blob, Path index, java.util.function.Predicate<String> keep)
-      throws IOException {
+  static List<Header> of(Path blob, Path index, PathFilter filter) throws IOException {
     if (index != null) {
       try {
-        return read(index, keep);
+        return parse(Files.readAllBytes(index), filter);
       } catch (java.nio.file.NoSuchFileException e) {
         // first use of this layer
       } catch (IOException | RuntimeException e) {
@@ -151,14 +169,26 @@ public final class LayerHeaders {
       }
     }
     List<Header> all = readBlob(blob, index);
-    if (keep == null) {
+    if (filter == null) {
       return all;
     }
-    List<Header> out = new ArrayList<>(all.size());
+    List<Header> out = new ArrayList<>();
     for (Header h : all) {
-      out.add(keep.test(h.entry().path()) ? h : new Header(null, 0, h.entry().path()));
+      byte[] path = h.entry().path().getBytes(StandardCharsets.UTF_8);
+      select(out, filter.select(path, 0, path.length), h);
     }
     return out;
+  }
+
+  private static void select(List<Header> out, String verdict, Header h) {
+    if (verdict == PathFilter.KEEP) {
+      out.add(h);
+    } else if (verdict != null) {
+      Header last = out.isEmpty() ? null : out.get(out.size() - 1);
+      if (last == null || last.touched() == null || !last.touched().equals(verdict)) {
+        out.add(new Header(null, 0, verdict));
+      }
+    }
   }
 
   private static List<Header> readBlob(Path blob, Path index) throws IOException {
@@ -178,61 +208,110 @@ public final class LayerHeaders {
     return out;
   }
 
-  static List<Header> read(Path index) throws IOException {
-    return read(index, null);
+  /**
+   * Decodes an index from its bytes, read in one go: an entry the filter leaves out is skipped
+   * over by its lengths, its path never decoded. Throws (a runtime exception too) on an index
+   * that is not whole, before anything is returned.
+   */
+  static List<Header> parse(byte[] bytes, PathFilter filter) throws IOException {
+    Cursor in = new Cursor(bytes);
+    if (!MAGIC.equals(in.string())) {
+      throw new IOException("not a layer header index");
+    }
+    int n = in.i32();
+    List<Header> out = new ArrayList<>(filter != null ? 16 : Math.min(Math.max(n, 0), 1 << 20));
+    for (int i = 0; i < n; i++) {
+      int len = in.length();
+      int from = in.pos;
+      in.pos += len;
+      String verdict = filter == null ? PathFilter.KEEP : filter.select(bytes, from, from + len);
+      if (verdict != PathFilter.KEEP) {
+        in.skipString(); // type
+        in.pos += 4 + 8 + 8 + 8 + 4 + 8;
+        in.skipString(); // link
+        int nx = in.i32();
+        for (int k = 0; k < nx; k++) {
+          in.skipString();
+          in.skipString();
+        }
+        in.pos += 8 + 8 + 8;
+        if (verdict != null) {
+          select(out, verdict, null);
+        }
+        continue;
+      }
+      String path = new String(bytes, from, len, StandardCharsets.UTF_8);
+      EntryType type = EntryType.valueOf(in.string());
+      int mode = in.i32();
+      long uid = in.i64();
+      long gid = in.i64();
+      long seconds = in.i64();
+      Instant mtime = Instant.ofEpochSecond(seconds, in.i32());
+      long size = in.i64();
+      String link = in.string();
+      int nx = in.i32();
+      Map<String, byte[]> xattrs = nx == 0 ? Map.of() : new LinkedHashMap<>();
+      for (int k = 0; k < nx; k++) {
+        String key = in.string();
+        int vlen = in.length();
+        xattrs.put(key, Arrays.copyOfRange(bytes, in.pos, in.pos + vlen));
+        in.pos += vlen;
+      }
+      long major = in.i64();
+      long minor = in.i64();
+      long offset = in.i64();
+      out.add(new Header(
+          new LayerEntry(path, type, mode, uid, gid, mtime, size, link, xattrs, major, minor,
+              null),
+          offset));
+    }
+    if (in.pos != bytes.length) {
+      throw new IOException("an index of " + bytes.length + " bytes ends at " + in.pos);
+    }
+    return out;
   }
 
-  static List<Header> read(Path index, java.util.function.Predicate<String> keep)
-      throws IOException {
-    try (DataInputStream in =
-        new DataInputStream(new BufferedInputStream(Files.newInputStream(index), 1 << 16))) {
-      if (!MAGIC.equals(string(in))) {
-        throw new IOException("not a layer header index: " + index);
+  /** Reads big-endian numbers and length-prefixed strings, as DataOutputStream wrote them. */
+  private static final class Cursor {
+    final byte[] b;
+    int pos;
+
+    Cursor(byte[] b) {
+      this.b = b;
+    }
+
+    int i32() {
+      int p = pos;
+      if (p < 0 || p + 4 > b.length) {
+        throw new IndexOutOfBoundsException("index cut short at " + p);
       }
-      int n = in.readInt();
-      List<Header> out = new ArrayList<>(Math.min(n, 1 << 20));
-      for (int i = 0; i < n; i++) {
-        String path = string(in);
-        if (keep != null && !keep.test(path)) {
-          skip(in); // type
-          in.skipNBytes(4 + 8 + 8 + 8 + 4 + 8);
-          skip(in); // link
-          int nx = in.readInt();
-          for (int k = 0; k < nx; k++) {
-            skip(in);
-            in.skipNBytes(in.readInt());
-          }
-          in.skipNBytes(8 + 8 + 8);
-          out.add(new Header(null, 0, path));
-          continue;
-        }
-        EntryType type = EntryType.valueOf(string(in));
-        int mode = in.readInt();
-        long uid = in.readLong();
-        long gid = in.readLong();
-        Instant mtime = Instant.ofEpochSecond(in.readLong(), in.readInt());
-        long size = in.readLong();
-        String link = string(in);
-        int nx = in.readInt();
-        Map<String, byte[]> xattrs = nx == 0 ? Map.of() : new LinkedHashMap<>();
-        for (int k = 0; k < nx; k++) {
-          String key = string(in);
-          byte[] value = new byte[in.readInt()];
-          in.readFully(value);
-          xattrs.put(key, value);
-        }
-        long major = in.readLong();
-        long minor = in.readLong();
-        long offset = in.readLong();
-        out.add(new Header(
-            new LayerEntry(path, type, mode, uid, gid, mtime, size, link, xattrs, major, minor,
-                null),
-            offset));
+      pos = p + 4;
+      return (b[p] & 0xff) << 24 | (b[p + 1] & 0xff) << 16 | (b[p + 2] & 0xff) << 8 | (b[p + 3] & 0xff);
+    }
+
+    long i64() {
+      return (long) i32() << 32 | (i32() & 0xffffffffL);
+    }
+
+    /** A string's length, checked against what is left. */
+    int length() throws EOFException {
+      int len = i32();
+      if (len < 0 || len > b.length - pos) {
+        throw new EOFException("bad string length " + len);
       }
-      if (in.read() != -1) {
-        throw new IOException("trailing bytes in " + index);
-      }
-      return out;
+      return len;
+    }
+
+    String string() throws EOFException {
+      int len = length();
+      String s = new String(b, pos, len, StandardCharsets.UTF_8);
+      pos += len;
+      return s;
+    }
+
+    void skipString() throws EOFException {
+      int len = length(); // before pos is read: length() moves it
+      pos += len;
     }
   }
 
@@ -299,14 +378,6 @@ public final class LayerHeaders {
     byte[] b = new byte[len];
     in.readFully(b);
     return new String(b, StandardCharsets.UTF_8);
-  }
-
-  private static void skip(DataInputStream in) throws IOException {
-    int len = in.readInt();
-    if (len < 0 || len > (1 << 24)) {
-      throw new EOFException("bad string length " + len);
-    }
-    in.skipNBytes(len);
   }
 
   private static void string(DataOutputStream out, String s) throws IOException {

@@ -4,16 +4,21 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -30,6 +35,8 @@ public final class LayerStack implements java.io.Closeable {
   private final List<Path> blobs;
   private final Map<Integer, Cursor> cursors = new java.util.HashMap<>();
   private final Node root = Node.directory(null, -1);
+  /** What a stack of some paths read; null for the whole stack. */
+  private Part part;
 
   /** A file of the merged tree and where its bytes are. */
   private static final class Node {
@@ -86,49 +93,58 @@ public final class LayerStack implements java.io.Closeable {
   /**
    * The tree as far as it concerns {@code paths} (relative, clean: no "." or ".." components):
    * {@link #stat} of them and of their parent directories, and {@link #open} of those that are
-   * files, answer as on the whole stack; other paths look absent. Empty when a symbolic link or
-   * a hard link lies on the way, which could lead outside that part (use {@link #of} then).
-   * Builds only a few nodes, so it is cheap on layers of many files.
+   * files, answer as on the whole stack. See {@link #ofPaths(List, List, Collection,
+   * Collection)}.
    */
   public static Optional<LayerStack> ofPaths(
-      List<Path> blobs, List<Path> indexes, java.util.Collection<String> paths)
+      List<Path> blobs, List<Path> indexes, Collection<String> paths) throws IOException {
+    return ofPaths(blobs, indexes, paths, List.of());
+  }
+
+  /**
+   * The tree as far as it concerns {@code paths} and everything under {@code subtrees} (all
+   * relative and clean: no "." or ".." components): {@link #stat} of those paths, of their
+   * parent directories and of anything under a subtree, {@link #list} of a subtree's
+   * directories and {@link #open} of its files answer as on the whole stack; asked about
+   * another path, the stack throws {@link OutsidePartException}. Empty when a symbolic link or
+   * a hard link lies in that part, which could lead outside it, or a subtree is the whole tree
+   * (use {@link #of} then). Builds only the nodes of that part: entries elsewhere are passed
+   * over by their path's bytes, so it is cheap on layers of many files.
+   */
+  public static Optional<LayerStack> ofPaths(
+      List<Path> blobs, List<Path> indexes, Collection<String> paths, Collection<String> subtrees)
       throws IOException {
     if (indexes.size() != blobs.size()) {
       throw new IllegalArgumentException(blobs.size() + " blobs, " + indexes.size() + " indexes");
     }
-    java.util.Set<String> wanted = new java.util.HashSet<>();
+    Part part = new Part();
     for (String p : paths) {
-      String clean = LayerPaths.clean(p);
-      if (clean == null || !clean.equals(p.startsWith("/") ? p.substring(1) : p)) {
+      if (!part.want(p, false)) {
         return Optional.empty();
       }
-      for (String q = clean; !q.isEmpty(); q = LayerPaths.parent(q)) {
-        wanted.add(q);
+    }
+    for (String p : subtrees) {
+      if (!part.want(p, true)) {
+        return Optional.empty();
       }
     }
-    java.util.function.Predicate<String> keep = path -> {
-      Whiteouts.Kind kind = Whiteouts.kindOf(path);
-      if (kind == Whiteouts.Kind.WHITEOUT) {
-        return wanted.contains(Whiteouts.hiddenPath(path));
-      }
-      if (kind == Whiteouts.Kind.OPAQUE) {
-        return wanted.contains(LayerPaths.parent(path));
-      }
-      return kind == Whiteouts.Kind.NONE && wanted.contains(path);
-    };
+    part.seal();
     LayerStack s = new LayerStack(blobs);
+    s.part = part;
     for (int i = 0; i < s.blobs.size(); i++) {
       try {
-        for (LayerHeaders.Header h : LayerHeaders.of(s.blobs.get(i), indexes.get(i), keep)) {
-          if (h.entry() != null) {
-            EntryType t = h.entry().type();
-            if (t == EntryType.SYMLINK || t == EntryType.HARDLINK) {
-              return Optional.empty();
-            }
-            s.add(i, h.entry(), h.dataOffset());
-          } else {
-            s.touch(i, h.skippedPath(), wanted);
+        for (LayerHeaders.Header h : LayerHeaders.of(s.blobs.get(i), indexes.get(i), part)) {
+          if (h.entry() == null) {
+            // an entry left out marks its wanted parents as add() would: that decides what a
+            // later opaque marker of the same layer hides
+            s.directory(h.touched(), i);
+            continue;
           }
+          EntryType t = h.entry().type();
+          if (t == EntryType.SYMLINK || t == EntryType.HARDLINK) {
+            return Optional.empty();
+          }
+          s.add(i, h.entry(), h.dataOffset());
         }
       } catch (LayerFormatException e) {
         throw new LayerFormatException(s.blobs.get(i) + ": " + e.getMessage());
@@ -137,24 +153,146 @@ public final class LayerStack implements java.io.Closeable {
     return Optional.of(s);
   }
 
+  /** Thrown by a stack of some paths ({@link #ofPaths}) asked about a path outside them. */
+  public static final class OutsidePartException extends IOException {
+    OutsidePartException(String path) {
+      super("\"" + path + "\" is outside the part of the layers that was read");
+    }
+  }
+
   /**
-   * What {@link #add} does to the wanted directories for an entry left out: its wanted
-   * ancestors are created if missing and marked as touched by {@code layer}, which decides
-   * what a later whiteout or opaque marker of the same layer hides.
+   * The paths a partial stack reads: the wanted ones with their parents, and subtrees whose
+   * every entry is wanted. Chooses entries by their path's bytes (see {@link
+   * LayerHeaders.PathFilter}).
    */
-  private void touch(int layer, String path, java.util.Set<String> wanted) throws IOException {
-    Whiteouts.Kind kind = Whiteouts.kindOf(path);
-    if (kind == Whiteouts.Kind.METADATA || kind == Whiteouts.Kind.WHITEOUT) {
-      return; // add() leaves the tree as it is for these
+  private static final class Part implements LayerHeaders.PathFilter {
+    private static final byte[] PREFIX = Whiteouts.PREFIX.getBytes(StandardCharsets.UTF_8);
+    private static final byte[] OPAQUE = Whiteouts.OPAQUE.getBytes(StandardCharsets.UTF_8);
+
+    final Set<String> wanted = new HashSet<>();
+    final Set<String> subtrees = new HashSet<>();
+    /** The wanted paths, deepest first, as strings and as UTF-8 bytes. */
+    private String[] names;
+    private byte[][] bytes;
+    private boolean[] subtree;
+
+    /** Adds a path (and its parents); false when it is not clean, or is the whole tree. */
+    boolean want(String p, boolean whole) {
+      String clean = LayerPaths.clean(p);
+      if (clean == null || !clean.equals(p.startsWith("/") ? p.substring(1) : p)
+          || (whole && clean.isEmpty())) {
+        return false;
+      }
+      if (whole) {
+        subtrees.add(clean);
+      }
+      for (String q = clean; !q.isEmpty(); q = LayerPaths.parent(q)) {
+        wanted.add(q);
+      }
+      return true;
     }
-    String deepest = "";
-    int slash = path.indexOf('/');
-    while (slash > 0 && wanted.contains(path.substring(0, slash))) {
-      deepest = path.substring(0, slash);
-      slash = path.indexOf('/', slash + 1);
+
+    void seal() {
+      names = wanted.stream()
+          .sorted(java.util.Comparator.comparingInt(String::length).reversed())
+          .toArray(String[]::new);
+      bytes = new byte[names.length][];
+      subtree = new boolean[names.length];
+      for (int i = 0; i < names.length; i++) {
+        bytes[i] = names[i].getBytes(StandardCharsets.UTF_8);
+        subtree[i] = subtrees.contains(names[i]);
+      }
     }
-    if (!deepest.isEmpty()) {
-      directory(deepest, layer);
+
+    /** Whether a lookup of {@code clean} (a clean relative path) is answered as on the whole. */
+    boolean covers(String clean) {
+      if (clean.isEmpty() || wanted.contains(clean)) {
+        return true;
+      }
+      for (String q = LayerPaths.parent(clean); !q.isEmpty(); q = LayerPaths.parent(q)) {
+        if (subtrees.contains(q)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /** Whether {@code list} of the directory {@code clean} is complete. */
+    boolean coversContents(String clean) {
+      for (String q = clean; !q.isEmpty(); q = LayerPaths.parent(q)) {
+        if (subtrees.contains(q)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /*
+     * What add() does with an entry decides what must be kept: an ordinary entry or an opaque
+     * marker at or under a kept path is added; a whiteout is added when what it hides is kept;
+     * AUFS metadata is ignored; any other entry (not a whiteout) only marks the wanted
+     * directories it lies in as touched by its layer.
+     */
+    @Override
+    public String select(byte[] b, int from, int to) {
+      int slash = to - 1;
+      while (slash >= from && b[slash] != '/') {
+        slash--;
+      }
+      int name = slash + 1; // slash < from: a top-level name
+      if (startsWith(b, name, to, PREFIX)) {
+        if (to - name == OPAQUE.length && startsWith(b, name, to, OPAQUE)) {
+          return slash < from || kept(b, from, slash) ? KEEP : deepest(b, from, to);
+        }
+        if (startsWith(b, name + PREFIX.length, to, PREFIX)) {
+          return null; // AUFS metadata
+        }
+        // a whiteout: what it hides is the path with ".wh." taken out of its name
+        byte[] hidden = new byte[to - from - PREFIX.length];
+        System.arraycopy(b, from, hidden, 0, name - from);
+        System.arraycopy(b, name + PREFIX.length, hidden, name - from, to - name - PREFIX.length);
+        int hiddenName = hidden.length - (name - from);
+        boolean illegal = hiddenName == 0 || (hiddenName <= 2
+            && hidden[hidden.length - 1] == '.' && (hiddenName == 1 || hidden[name - from] == '.'));
+        // a name that hides nothing legal is kept, for add() to reject as the whole stack does
+        return illegal || kept(hidden, 0, hidden.length) ? KEEP : null;
+      }
+      return kept(b, from, to) ? KEEP : deepest(b, from, to);
+    }
+
+    /** Whether the path is wanted or lies in a subtree. */
+    private boolean kept(byte[] b, int from, int to) {
+      for (int i = 0; i < bytes.length; i++) {
+        byte[] w = bytes[i];
+        if (w.length == to - from) {
+          if (Arrays.equals(w, 0, w.length, b, from, to)) {
+            return true;
+          }
+        } else if (subtree[i] && isUnder(b, from, to, w)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /** The deepest wanted directory the path lies in, or null. */
+    private String deepest(byte[] b, int from, int to) {
+      for (int i = 0; i < bytes.length; i++) {
+        if (isUnder(b, from, to, bytes[i])) {
+          return names[i];
+        }
+      }
+      return null;
+    }
+
+    private static boolean isUnder(byte[] b, int from, int to, byte[] dir) {
+      return to - from > dir.length && b[from + dir.length] == '/'
+          && Arrays.equals(dir, 0, dir.length, b, from, from + dir.length);
+    }
+
+    private static boolean startsWith(byte[] b, int from, int to, byte[] prefix) {
+      return to - from >= prefix.length
+          && Arrays.equals(prefix, 0, prefix.length, b, from, from + prefix.length);
     }
   }
 
@@ -321,16 +459,19 @@ public final class LayerStack implements java.io.Closeable {
    * followed. Empty when nothing is there, and for the root itself, which no layer describes.
    */
   public Optional<LayerEntry> stat(String path) throws IOException {
+    checkCovered(path, false);
     return Optional.ofNullable(lookup(path, false)).filter(n -> n != root).map(this::view);
   }
 
   /** The entry at {@code path} with a final symlink followed (inside the tree). */
   public Optional<LayerEntry> statFollow(String path) throws IOException {
+    checkCovered(path, false);
     return Optional.ofNullable(lookup(path, true)).filter(n -> n != root).map(this::view);
   }
 
   /** The entries of the directory at {@code path} (symlinks followed), in layer order. */
   public List<LayerEntry> list(String path) throws IOException {
+    checkCovered(path, true);
     Node dir = lookup(path, true);
     if (dir == null || dir.children == null) {
       throw new java.nio.file.NotDirectoryException(path);
@@ -344,6 +485,7 @@ public final class LayerStack implements java.io.Closeable {
 
   /** The bytes of the regular file at {@code path} (symlinks followed). */
   public InputStream open(String path) throws IOException {
+    checkCovered(path, false);
     Node n = lookup(path, true);
     if (n == null) {
       throw new java.nio.file.NoSuchFileException(path);
@@ -353,6 +495,21 @@ public final class LayerStack implements java.io.Closeable {
           + ", not a regular file");
     }
     return openContent(n.contentLayer, n.dataOffset, n.entry.size());
+  }
+
+  /**
+   * A stack of some paths answers only for them (it holds no links, so a lookup of such a path
+   * stays inside the part).
+   */
+  private void checkCovered(String path, boolean contents) throws OutsidePartException {
+    if (part == null) {
+      return;
+    }
+    String clean = LayerPaths.clean(path);
+    clean = clean == null ? "" : clean;
+    if (contents ? !part.coversContents(clean) : !part.covers(clean)) {
+      throw new OutsidePartException(path);
+    }
   }
 
   private LayerEntry view(Node n) {
