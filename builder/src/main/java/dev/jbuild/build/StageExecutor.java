@@ -112,6 +112,9 @@ final class StageExecutor implements InstructionVisitor<Void> {
 
     List<Instruction> triggerInstructions = parseTriggers(triggers, from);
     stepCount += triggerInstructions.size();
+    for (List<Instruction> l : List.of(triggerInstructions, instructions)) {
+      runsAhead += (int) l.stream().filter(i -> i instanceof Run).count();
+    }
     triggerSpan = from.span();
     for (Instruction i : triggerInstructions) {
       dispatch(i);
@@ -228,6 +231,10 @@ final class StageExecutor implements InstructionVisitor<Void> {
 
   private void dispatch(Instruction i) {
     run.checkNotFailed();
+    if (i instanceof Run) {
+      runsAhead--;
+    }
+    current = i;
     long start = System.nanoTime();
     String text = IrPrinter.print(i);
     int nl = text.indexOf('\n');
@@ -252,6 +259,10 @@ final class StageExecutor implements InstructionVisitor<Void> {
   }
 
   private boolean cachedStep;
+  /** The instruction being dispatched. */
+  private Instruction current;
+  /** The RUN instructions of the stage after the current one. */
+  private int runsAhead;
 
   private void beginStep(Instruction i, String text) {
     stepIndex++;
@@ -383,6 +394,11 @@ final class StageExecutor implements InstructionVisitor<Void> {
         addLayer(hit.get().layer(), hit.get().diffId(), hit.get().created(), createdBy, key);
         return;
       }
+    }
+    if (runsAhead > 0 && !(current instanceof Run)) {
+      // every later RUN of the stage misses the cache too (their keys descend from this one):
+      // the sandbox worker starts now, beside this step, not when the first of them needs it
+      run.sandbox().warmUp();
     }
     LayerBlob blob = produce.get();
     Descriptor d = Descriptor.of(blob.mediaType(), blob.digest(), blob.size());

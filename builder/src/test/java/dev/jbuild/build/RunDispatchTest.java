@@ -133,4 +133,45 @@ class RunDispatchTest {
     assertThat(step.mounts().get(0).id()).contains("c-/cache");
     assertThat(step.mounts().get(1).from()).contains("dep");
   }
+
+  @Test
+  void aCacheMissBeforeARunStartsTheSandboxBesideTheStep() throws IOException {
+    List<String> log = Collections.synchronizedList(new ArrayList<>());
+    Sandbox warming =
+        new Sandbox() {
+          @Override
+          public dev.jbuild.layer.LayerBlob run(RunStep step, java.io.OutputStream out) {
+            log.add("run");
+            return recording.run(step, out);
+          }
+
+          @Override
+          public void warmUp() {
+            log.add("warm-up");
+          }
+        };
+    Path dir = Files.createDirectories(tmp.resolve("warm"));
+    Files.writeString(dir.resolve("f"), "f");
+    Runnable build = () ->
+        new Builder(new JbuildRoot(tmp.resolve("warm-root")), RegistryOptions.defaults(), warming,
+            e -> {
+              if (e instanceof dev.jbuild.build.event.BuildEvent.LayerWritten) {
+                log.add("layer " + ((dev.jbuild.build.event.BuildEvent.LayerWritten) e).step().text());
+              }
+            }).build(BuildRequest.builder(dir).build());
+    Files.writeString(dir.resolve("Dockerfile"), "FROM scratch\nCOPY f /f\nWORKDIR /w\nRUN x\nCOPY f /g\n");
+    build.run();
+    assertThat(log).startsWith("warm-up", "layer COPY f /f").contains("run");
+    assertThat(log.indexOf("warm-up")).isLessThan(log.indexOf("layer COPY f /f"));
+    assertThat(log.lastIndexOf("warm-up")).isLessThan(log.indexOf("run")); // none for COPY f /g
+
+    log.clear();
+    build.run(); // all cached: nothing starts
+    assertThat(log).isEmpty();
+
+    // a miss with no RUN after it in the stage starts nothing
+    Files.writeString(dir.resolve("Dockerfile"), "FROM scratch\nRUN x\nCOPY f /h\n");
+    build.run();
+    assertThat(log).containsExactly("run", "layer RUN x", "layer COPY f /h");
+  }
 }
