@@ -17,6 +17,7 @@ import dev.jbuild.dockerfile.ir.Instruction;
 import dev.jbuild.dockerfile.ir.IrPrinter;
 import dev.jbuild.dockerfile.syntax.Heredoc;
 import dev.jbuild.layer.LayerBlob;
+import dev.jbuild.layer.LayerEntry;
 import dev.jbuild.layer.LayerStack;
 import dev.jbuild.oci.Descriptor;
 import dev.jbuild.oci.Digest;
@@ -338,16 +339,14 @@ final class CopySteps {
       Map<String, GitFetch.Resolved> git) {
     SourceSpan span = stage.spanOf(i);
     try {
-      // --link copies onto an empty filesystem: no destination symlink is followed, no
-      // existing directory is kept, and the parents it creates replace those below it
-      LayerStack dest = link ? LayerStack.of(List.of()) : stage.stack();
-      UserDb.Owner owner = x.chown().isPresent() ? new UserDb(dest).resolve(x.chown().get()) : null;
-      FileCopy copy = new FileCopy(dest, owner, chmod, run.created());
       FileCopy.Source source = source(origin, stage, span);
       PatternMatcher exclude = excludes.isEmpty() ? null : PatternMatcher.compile(excludes);
       List<java.nio.file.Path> checkouts = new ArrayList<>();
       List<java.nio.file.Path> downloads = new ArrayList<>();
-      try {
+      StageExecutor.FilesystemRead<List<LayerEntry>> fill = dest -> {
+        UserDb.Owner owner =
+            x.chown().isPresent() ? new UserDb(dest).resolve(x.chown().get()) : null;
+        FileCopy copy = new FileCopy(dest, owner, chmod, run.created());
         for (String word : x.sources()) {
           GitFetch.Resolved repo = git.get(word);
           if (repo != null) {
@@ -364,9 +363,33 @@ final class CopySteps {
         }
         for (Heredoc h : x.heredocs()) {
           copy.heredoc(
-              h.name(), h.content().getBytes(java.nio.charset.StandardCharsets.UTF_8), x.absoluteDest());
+              h.name(), h.content().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+              x.absoluteDest());
         }
-        return run.writeLayer(copy.entries(), stage.step(), span);
+        return copy.entries();
+      };
+      try {
+        List<LayerEntry> entries;
+        if (link) {
+          // --link copies onto an empty filesystem: no destination symlink is followed, no
+          // existing directory is kept, and the parents it creates replace those below it
+          entries = fill.apply(LayerStack.of(List.of()));
+        } else if (x.sources().stream().anyMatch(w -> git.containsKey(w) || isHttp(w))) {
+          // a fetch is not to be repeated: the whole filesystem from the start
+          entries = fill.apply(stage.stack());
+        } else {
+          // the copy reads the destination, its parents and what lies under it, and the user
+          // database for --chown names: only that part of the stage's layers is read, unless
+          // the copy turns out to need more
+          List<String> paths = new ArrayList<>();
+          if (x.chown().isPresent() && UserDb.needsLookup(x.chown().get())) {
+            paths.add("etc/passwd");
+            paths.add("etc/group");
+          }
+          String dest = SlashPaths.clean(x.absoluteDest()).substring(1);
+          entries = stage.readFilesystem(paths, List.of(dest), fill);
+        }
+        return run.writeLayer(entries, stage.step(), span);
       } finally {
         for (java.nio.file.Path p : downloads) {
           java.nio.file.Files.deleteIfExists(p);

@@ -448,6 +448,46 @@ class CopyTest {
     assertThat(stat(top, "srv/w2").type()).isEqualTo(EntryType.DIRECTORY);
   }
 
+  @Test
+  void aCopyReadsOnlyItsPartOfTheStageLayersAndTheWholeWhenALinkIsInIt() throws IOException {
+    // a hard link to nothing under /lib: indexing the whole filesystem refuses the layer
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream t = new TarArchiveOutputStream(bytes)) {
+      for (String dir : List.of("app/", "lib/")) {
+        t.putArchiveEntry(new TarArchiveEntry(dir));
+        t.closeArchiveEntry();
+      }
+      byte[] data = "old".getBytes(StandardCharsets.UTF_8);
+      TarArchiveEntry old = new TarArchiveEntry("app/old.txt");
+      old.setSize(data.length);
+      old.setUserId(9);
+      t.putArchiveEntry(old);
+      t.write(data);
+      t.closeArchiveEntry();
+      TarArchiveEntry link = new TarArchiveEntry("lib/h", TarArchiveEntry.LF_LINK);
+      link.setLinkName("lib/missing");
+      t.putArchiveEntry(link);
+      t.closeArchiveEntry();
+    }
+    StoreImages.putTar(root(), "odd:1", bytes.toByteArray());
+    // COPY into /app reads /app and its parents only, and keeps what is there
+    BuildResult r = build("FROM odd:1\nCOPY dir/ /app/\nCOPY --chown=7:7 x.txt /app/new/\n");
+    BlobStore blobs = BlobStore.open(root());
+    List<Path> layers = new ArrayList<>();
+    for (Descriptor d : manifest(r).layers()) {
+      layers.add(blobs.path(d.digest()));
+    }
+    LayerStack fs = LayerStack.ofPaths(layers, java.util.Arrays.asList(new Path[layers.size()]),
+        List.of(), List.of("app")).orElseThrow();
+    assertThat(read(fs, "app/a.txt")).isEqualTo("a");
+    assertThat(stat(fs, "app/old.txt").uid()).isEqualTo(9);
+    assertThat(stat(fs, "app/new/x.txt").uid()).isEqualTo(7);
+    // a link in its part could lead anywhere: the copy reads the whole filesystem, here refused
+    assertThatThrownBy(() -> build("FROM odd:1\nCOPY x.txt /lib/\n"))
+        .isInstanceOf(BuildStepException.class)
+        .hasMessageContaining("hard link");
+  }
+
   private static void deleteTree(Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return;

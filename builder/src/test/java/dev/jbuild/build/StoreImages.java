@@ -59,6 +59,27 @@ final class StoreImages {
       layer = new LayerWriter(LayerWriter.Options.of(Compression.GZIP)).write(entries, w);
       w.commit();
     }
+    return put(blobs, name, layer, config);
+  }
+
+  /**
+   * Stores and tags an image of one uncompressed layer of any bytes, even a tar that jbuild's
+   * writer would refuse to make.
+   */
+  static Descriptor putTar(JbuildRoot root, String name, byte[] tar) throws IOException {
+    BlobStore blobs = BlobStore.open(root);
+    dev.jbuild.cache.StoredBlob stored;
+    try (BlobWriter w = blobs.writer(null)) {
+      w.write(tar);
+      stored = w.commit();
+    }
+    LayerBlob layer = new LayerBlob(
+        stored.digest(), stored.digest(), stored.size(), dev.jbuild.oci.MediaTypes.OCI_LAYER);
+    return put(blobs, name, layer, ContainerConfig.empty());
+  }
+
+  private static Descriptor put(BlobStore blobs, String name, LayerBlob layer,
+      ContainerConfig config) throws IOException {
     Platform p = Builder.defaultPlatform();
     List<HistoryEntry> history = new ArrayList<>();
     history.add(HistoryEntry.of(Instant.EPOCH, "base layer", null, false));
