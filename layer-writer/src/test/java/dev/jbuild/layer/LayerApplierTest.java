@@ -202,6 +202,24 @@ class LayerApplierTest {
   }
 
   @Test
+  void aDirectoryReplacedByASymlinkInTheSameLayerIsResolvedAgain() throws Exception {
+    // the applier remembers resolved parents: after "a" turns into a symlink to a directory
+    // outside the root, "a/x" must land where the link resolves inside the root, not outside
+    Path outside = Files.createDirectory(tmp.resolve("outside"));
+    for (LayerApplier.Options o : List.of(LayerApplier.Options.flattened(),
+        LayerApplier.Options.overlayLower())) {
+      Path t = Files.createDirectory(tmp.resolve("t" + System.nanoTime()));
+      new LayerApplier(o).apply(new ByteArrayInputStream(new RawTar().dir("a/").file("a/first", "1")
+          .symlink("a", outside.toString()).file("a/x", "2").build()), t);
+      assertThat(outside).isEmptyDirectory();
+      assertThat(Files.isSymbolicLink(t.resolve("a"))).isTrue();
+      assertThat(Files.readString(t.resolve(outside.toString().substring(1)).resolve("x")))
+          .isEqualTo("2");
+      assertThat(t.resolve(outside.toString().substring(1)).resolve("first")).doesNotExist();
+    }
+  }
+
+  @Test
   void overlayLowerFormMakesWhiteoutDevicesAndOpaqueXattrs() throws Exception {
     long uid = Layers.uid(tmp);
     long gid = Layers.gid(tmp);
