@@ -235,10 +235,13 @@ public final class SandboxWorker {
    * JVM hashes at ~85 MB/s until C2 compiles {@code MessageDigest.update} with the intrinsic
    * inlined (2.5 GB/s after). Only calls to {@code update} itself make it hot (see the context
    * package's {@code ContextHasher.warmUpSha256}, from which this is taken): 64,000 of them,
-   * nearly all of one byte, one in 64 long enough for the multi-block path, a fresh digest now
-   * and then. It stops at the first request, so that it never competes with a step for a core:
-   * a worker started for a step that waits costs nothing extra (done on that step's critical
-   * path it cost 160-270 ms to save ~40 ms).
+   * nearly all of one byte, one in 64 long enough for the multi-block path, one in 256 of none
+   * (the layer writer's streams pass empty writes on: without them the compiled update was
+   * thrown away at the first empty one, its {@code len == 0} branch never taken, and compiled
+   * again a second later, LogCompilation), a fresh digest now and then. It stops at the first
+   * request, so that it never competes with a step for a core: a worker started for a step that
+   * waits costs nothing extra (done on that step's critical path it cost 160-270 ms to save ~40
+   * ms).
    */
   private void warmUpWhileIdle() {
     long begin = System.nanoTime();
@@ -250,7 +253,7 @@ public final class SandboxWorker {
         md.digest();
         md = Digest.newSha256();
       }
-      md.update(bytes, i & 7, (i & 63) == 0 ? 130 : 1);
+      md.update(bytes, i & 7, (i & 63) == 0 ? 130 : (i & 255) == 1 ? 0 : 1);
     }
     md.digest();
     log((i == 64_000 ? "SHA-256 warmed up" : "SHA-256 warm-up stopped by the first request after "
