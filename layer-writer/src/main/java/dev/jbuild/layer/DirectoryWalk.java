@@ -5,7 +5,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,12 +14,10 @@ import java.util.Map;
 
 /**
  * Walks a directory (an overlayfs upper dir, normally) depth-first in layer order and turns
- * each file into a {@link LayerEntry}: lstat through {@code unix:*} attributes, xattrs through
+ * each file into a {@link LayerEntry}: lstat through {@link Posix#lstat}, xattrs through
  * {@link Posix}, hard links by (dev, inode), whiteouts and opaque markers converted.
  */
 final class DirectoryWalk {
-  private static final String ATTRS = "unix:mode,ino,dev,rdev,nlink,uid,gid,size,lastModifiedTime";
-
   private final Path root;
   private final boolean overlayUpper;
   private final Map<List<Object>, String> inodes = new HashMap<>();
@@ -45,9 +42,9 @@ final class DirectoryWalk {
           throw new IOException("\"" + LayerPaths.join(rel, name) + "\" in " + root + " starts with "
               + Whiteouts.PREFIX + ", which a layer cannot hold (it would read as a whiteout)");
         }
-        Map<String, Object> a = Files.readAttributes(p, ATTRS, LinkOption.NOFOLLOW_LINKS);
-        int fmt = (Integer) a.get("mode") & Posix.S_IFMT;
-        boolean whiteout = overlayUpper && fmt == Posix.S_IFCHR && (Long) a.get("rdev") == 0;
+        Posix.Stat a = Posix.lstat(p);
+        int fmt = a.mode() & Posix.S_IFMT;
+        boolean whiteout = overlayUpper && fmt == Posix.S_IFCHR && a.rdev() == 0;
         children.add(new Child(p, whiteout ? Whiteouts.PREFIX + name : name, whiteout, a));
       }
     }
@@ -61,13 +58,13 @@ final class DirectoryWalk {
     for (Child child : children) {
       Path p = child.path;
       String path = LayerPaths.join(rel, child.layerName);
-      Map<String, Object> a = child.attrs;
-      int mode = (Integer) a.get("mode");
+      Posix.Stat a = child.attrs;
+      int mode = a.mode();
       int fmt = mode & Posix.S_IFMT;
-      long uid = ((Number) a.get("uid")).longValue() & 0xffffffffL;
-      long gid = ((Number) a.get("gid")).longValue() & 0xffffffffL;
-      Instant mtime = ((FileTime) a.get("lastModifiedTime")).toInstant();
-      long rdev = (Long) a.get("rdev");
+      long uid = a.uid();
+      long gid = a.gid();
+      Instant mtime = a.mtime();
+      long rdev = a.rdev();
       if (child.whiteout) {
         if (!dirIsOpaque) { // inside an opaque dir nothing below shows: the whiteout is redundant
           sink.add(new LayerEntry(path, EntryType.FILE, mode & 07777, uid, gid, mtime, 0, "",
@@ -92,9 +89,8 @@ final class DirectoryWalk {
           break;
         }
         case Posix.S_IFREG: {
-          int nlink = (Integer) a.get("nlink");
-          if (nlink > 1) {
-            List<Object> key = List.of(a.get("dev"), a.get("ino"));
+          if (a.nlink() > 1) {
+            List<Object> key = List.of(a.dev(), a.ino());
             String first = inodes.putIfAbsent(key, path);
             if (first != null) {
               sink.add(new LayerEntry(path, EntryType.HARDLINK, perm, uid, gid, mtime, 0, first,
@@ -102,7 +98,7 @@ final class DirectoryWalk {
               break;
             }
           }
-          long size = (Long) a.get("size");
+          long size = a.size();
           sink.add(new LayerEntry(path, EntryType.FILE, perm, uid, gid, mtime, size, "", xattrs,
               0, 0, Content.ofFile(p)));
           break;
@@ -132,9 +128,9 @@ final class DirectoryWalk {
     final Path path;
     final String layerName;
     final boolean whiteout;
-    final Map<String, Object> attrs;
+    final Posix.Stat attrs;
 
-    Child(Path path, String layerName, boolean whiteout, Map<String, Object> attrs) {
+    Child(Path path, String layerName, boolean whiteout, Posix.Stat attrs) {
       this.path = path;
       this.layerName = layerName;
       this.whiteout = whiteout;
