@@ -130,6 +130,13 @@ public final class LayerApplier {
     private final Set<String> holdsThisLayer = new HashSet<>();
     private final List<Object[]> directories = new ArrayList<>();
     private final Map<String, Path> resolved = new HashMap<>();
+    /**
+     * Directories this application created, empty then: everything in them is of this layer,
+     * so a name in one that is not in {@link #ofThisLayer} needs no lstat to know it is free
+     * (an extraction into a new directory lstat'ed every entry, each miss a thrown
+     * NoSuchFileException). Forgotten at any deletion, as {@link #resolved}.
+     */
+    private final Set<Path> created = new HashSet<>();
     private final byte[] buffer = new byte[256 * 1024];
     long entries;
     long bytes;
@@ -138,8 +145,14 @@ public final class LayerApplier {
     long devicesSkipped;
     long xattrsSkipped;
 
-    Run(RootPath root) {
+    Run(RootPath root) throws IOException {
       this.root = root;
+      Path top = root.directory("", null);
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(top)) {
+        if (!ds.iterator().hasNext()) {
+          created.add(top); // an extraction into a new directory
+        }
+      }
     }
 
     void apply(LayerEntry e) throws IOException {
@@ -158,7 +171,11 @@ public final class LayerApplier {
       }
       Path parent = directory(LayerPaths.parent(e.path()), this::implicitDirectory);
       Path target = parent.resolve(LayerPaths.name(e.path()));
-      BasicFileAttributes existing = RootPath.lstat(target);
+      String rel = root.relative(target);
+      BasicFileAttributes existing =
+          created.contains(parent) && !ofThisLayer.contains(rel) && !holdsThisLayer.contains(rel)
+              ? null
+              : RootPath.lstat(target);
       // A directory over a directory merges (only metadata changes); anything else replaces,
       // and a symlink is removed, never written through.
       if (existing != null && !(existing.isDirectory() && e.type() == EntryType.DIRECTORY)) {
@@ -169,6 +186,7 @@ public final class LayerApplier {
         case DIRECTORY:
           if (existing == null) {
             Files.createDirectory(target);
+            created.add(target);
           }
           Posix.chmod(target, 0700); // writable while filling; the final mode is set at the end
           ownerAndXattrs(target, e);
@@ -219,7 +237,7 @@ public final class LayerApplier {
         default:
           throw new IllegalStateException(e.type().toString());
       }
-      mark(root.relative(target));
+      mark(rel);
     }
 
     /**
@@ -251,6 +269,7 @@ public final class LayerApplier {
     }
 
     private void implicitDirectory(Path dir) throws IOException {
+      created.add(dir);
       Posix.chmod(dir, 0755);
       mark(root.relative(dir));
     }
@@ -391,6 +410,7 @@ public final class LayerApplier {
         }
       }
       resolved.clear();
+      created.clear();
       Files.delete(p);
       ofThisLayer.remove(root.relative(p));
     }

@@ -202,6 +202,17 @@ class LayerApplierTest {
   }
 
   @Test
+  void aPathTwiceInALayerExtractedIntoANewDirectoryTakesTheLaterEntry() throws Exception {
+    // into a new directory the applier lstats only names this layer already used
+    Path t = apply(new RawTar().file("x", "one").dir("d/").file("d/f", "in d").file("x", "two")
+        .file("d", "a file now").dir("e/").file("e/g", "1").file("e/g", "2").build());
+    assertThat(Files.readString(t.resolve("x"))).isEqualTo("two");
+    assertThat(Files.readString(t.resolve("d"))).isEqualTo("a file now");
+    assertThat(Files.readString(t.resolve("e/g"))).isEqualTo("2");
+    assertThat(list(t)).containsExactly("d", "e", "e/g", "x");
+  }
+
+  @Test
   void aDirectoryReplacedByASymlinkInTheSameLayerIsResolvedAgain() throws Exception {
     // the applier remembers resolved parents: after "a" turns into a symlink to a directory
     // outside the root, "a/x" must land where the link resolves inside the root, not outside
