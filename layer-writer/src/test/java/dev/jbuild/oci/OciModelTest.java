@@ -26,6 +26,16 @@ class OciModelTest {
   }
 
   @Test
+  void theSha256WarmUpStopsWhenAskedAndLeavesDigestsRight() {
+    int[] asked = {0};
+    assertThat(Digest.warmUpSha256(() -> ++asked[0] > 1_000)).isEqualTo(1_000);
+    assertThat(Digest.warmUpSha256(() -> false)).isEqualTo(64_000);
+    // after the warm-up (whatever got compiled) the digest of the empty input is still SHA-256's
+    assertThat(Digest.of(new byte[0]).hex())
+        .isEqualTo("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  }
+
+  @Test
   void dockerManifestIsReadAndKeepsItsBytes() throws IOException {
     byte[] bytes = resource("docker-manifest.json");
     RawJson<ImageManifest> raw = RawJson.manifest(bytes);

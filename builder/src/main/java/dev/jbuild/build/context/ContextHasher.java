@@ -196,28 +196,12 @@ public final class ContextHasher {
 
   /**
    * Has the JIT compile SHA-256 down to its CPU intrinsic before a large selection digest needs
-   * it. Until then the compression function runs as plain Java: a cold JVM took 130-480 ms for
-   * the 3.5 MB of key bytes of a 25,000-file selection, on the thread every later step waits
-   * for. The intrinsic replaces the compression calls only inside compiled callers, so what must
-   * get hot is {@code update} itself: 64,000 calls (C2 takes a method after 20,000 calls in
-   * C1 code under the launcher's CompileThresholdScaling=4; 24,000 fell short on a loaded
-   * machine), nearly all of one byte (cheap: the byte only lands in the digest's buffer), one
-   * in 64 long enough for the multi-block path, and a fresh digest now and then (code compiled
-   * from a profile that never saw a branch is thrown away when it is taken). Then the digest
-   * took 2.5 ms, and the warm-up cost less CPU than the plain-Java hashing it spares; it runs
-   * on a thread that has nothing else to do.
+   * it (see {@link Digest#warmUpSha256}): a cold JVM took 130-480 ms for the 3.5 MB of key bytes
+   * of a 25,000-file selection, on the thread every later step waits for; then 2.5 ms, and the
+   * warm-up cost less CPU than the plain-Java hashing it spares.
    */
   static void warmUpSha256() {
-    byte[] bytes = new byte[256];
-    MessageDigest md = Digest.newSha256();
-    for (int i = 0; i < 64_000; i++) {
-      if (i % 4_000 == 0) {
-        md.digest();
-        md = Digest.newSha256();
-      }
-      md.update(bytes, i & 7, (i & 63) == 0 ? 130 : 1);
-    }
-    md.digest();
+    Digest.warmUpSha256(() -> false);
   }
 
   /** How many files had their content read (cache misses), since this context was opened. */

@@ -16,7 +16,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -229,35 +228,19 @@ public final class SandboxWorker {
   }
 
   /**
-   * Has the JIT compile SHA-256 down to its CPU intrinsic while the worker waits for its first
-   * request, which it does when the build starts it ahead (beside a base pull). Every layer
-   * extracted is hashed for its diffID check and every snapshot for its diffID, and a fresh
-   * JVM hashes at ~85 MB/s until C2 compiles {@code MessageDigest.update} with the intrinsic
-   * inlined (2.5 GB/s after). Only calls to {@code update} itself make it hot (see the context
-   * package's {@code ContextHasher.warmUpSha256}, from which this is taken): 64,000 of them,
-   * nearly all of one byte, one in 64 long enough for the multi-block path, one in 256 of none
-   * (the layer writer's streams pass empty writes on: without them the compiled update was
-   * thrown away at the first empty one, its {@code len == 0} branch never taken, and compiled
-   * again a second later, LogCompilation), a fresh digest now and then. It stops at the first
-   * request, so that it never competes with a step for a core: a worker started for a step that
-   * waits costs nothing extra (done on that step's critical path it cost 160-270 ms to save ~40
-   * ms).
+   * Has the JIT compile SHA-256 down to its CPU intrinsic ({@link Digest#warmUpSha256}) while the
+   * worker waits for its first request, which it does when the build starts it ahead (beside a
+   * base pull, or at a cache miss before a RUN). Every layer extracted is hashed for its diffID
+   * check and every snapshot for its diffID. It stops at the first request, so that it never
+   * competes with a step for a core: a worker started for a step that waits costs nothing extra
+   * (done on that step's critical path it cost 160-270 ms to save ~40 ms).
    */
   private void warmUpWhileIdle() {
     long begin = System.nanoTime();
-    byte[] bytes = new byte[256];
-    MessageDigest md = Digest.newSha256();
-    int i = 0;
-    for (; i < 64_000 && !requested; i++) {
-      if (i % 4_000 == 0) {
-        md.digest();
-        md = Digest.newSha256();
-      }
-      md.update(bytes, i & 7, (i & 63) == 0 ? 130 : (i & 255) == 1 ? 0 : 1);
-    }
-    md.digest();
-    log((i == 64_000 ? "SHA-256 warmed up" : "SHA-256 warm-up stopped by the first request after "
-        + i + " updates") + " in " + (System.nanoTime() - begin) / 1_000_000 + " ms");
+    int updates = Digest.warmUpSha256(() -> requested);
+    String what = updates == 64_000 ? "SHA-256 warmed up"
+        : "SHA-256 warm-up stopped by the first request after " + updates + " updates";
+    log(what + " in " + (System.nanoTime() - begin) / 1_000_000 + " ms");
   }
 
   /** Extracts layers ahead of the step that will stack them; failures are that step's to report. */
