@@ -324,7 +324,6 @@ final class Kernel {
     }
   }
 
-  /** chdir(2): the process's working directory, which relative mount options resolve from. */
   private static final int F_SETPIPE_SZ = 1031;
 
   /**
@@ -340,6 +339,7 @@ final class Kernel {
     }
   }
 
+  /** chdir(2): the process's working directory, which relative mount options resolve from. */
   static void chdir(Path dir) throws KernelException {
     try {
       LibC.chdir(cpath(dir));
