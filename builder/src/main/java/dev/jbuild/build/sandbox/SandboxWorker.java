@@ -298,30 +298,30 @@ public final class SandboxWorker {
 
   /** Sends a message; after the build went away, messages are dropped. */
   void send(WorkerProtocol.Message m) {
+    sendFrame(o -> WorkerProtocol.write(o, m));
+  }
+
+  /** Sends a chunk of step {@code id}'s layer blob; after the build went away, nothing. */
+  void sendData(long id, byte[] b, int off, int len) {
+    sendFrame(o -> WorkerProtocol.writeData(o, id, b, off, len));
+  }
+
+  /** Writes one frame to the build, unless its end of the pipe broke. */
+  private void sendFrame(FrameWriter frame) {
     synchronized (out) {
       if (broken) {
         return;
       }
       try {
-        WorkerProtocol.write(out, m);
+        frame.write(out);
       } catch (IOException e) {
         broken = true; // the build is gone; the stdin EOF will stop us
       }
     }
   }
 
-  /** Sends a chunk of step {@code id}'s layer blob; after the build went away, nothing. */
-  void sendData(long id, byte[] b, int off, int len) {
-    synchronized (out) {
-      if (broken) {
-        return;
-      }
-      try {
-        WorkerProtocol.writeData(out, id, b, off, len);
-      } catch (IOException e) {
-        broken = true;
-      }
-    }
+  private interface FrameWriter {
+    void write(DataOutputStream out) throws IOException;
   }
 
   /** Whether the build went away: its end of the protocol pipe broke, or it closed our stdin. */
