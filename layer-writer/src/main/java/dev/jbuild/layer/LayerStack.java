@@ -206,15 +206,9 @@ public final class LayerStack implements java.io.Closeable {
 
     /** Whether a lookup of {@code clean} (a clean relative path) is answered as on the whole. */
     boolean covers(String clean) {
-      if (clean.isEmpty() || wanted.contains(clean)) {
-        return true;
-      }
-      for (String q = LayerPaths.parent(clean); !q.isEmpty(); q = LayerPaths.parent(q)) {
-        if (subtrees.contains(q)) {
-          return true;
-        }
-      }
-      return false;
+      // wanted, or inside a subtree: then its parent's contents are complete
+      return clean.isEmpty() || wanted.contains(clean)
+          || coversContents(LayerPaths.parent(clean));
     }
 
     /** Whether {@code list} of the directory {@code clean} is complete. */
