@@ -381,11 +381,7 @@ final class CopySteps {
           // the copy reads the destination, its parents and what lies under it, and the user
           // database for --chown names: only that part of the stage's layers is read, unless
           // the copy turns out to need more
-          List<String> paths = new ArrayList<>();
-          if (x.chown().isPresent() && UserDb.needsLookup(x.chown().get())) {
-            paths.add("etc/passwd");
-            paths.add("etc/group");
-          }
+          List<String> paths = x.chown().map(UserDb::filesRead).orElse(List.of());
           String dest = SlashPaths.clean(x.absoluteDest()).substring(1);
           entries = stage.readFilesystem(paths, List.of(dest), fill);
         }

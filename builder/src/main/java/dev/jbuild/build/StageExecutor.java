@@ -642,10 +642,7 @@ final class StageExecutor implements InstructionVisitor<Void> {
     try {
       // only the directories on the way and the user database matter: read just those
       List<String> wanted = new ArrayList<>(List.of(wd.substring(1)));
-      if (!user.isEmpty() && UserDb.needsLookup(user)) {
-        wanted.add("etc/passwd");
-        wanted.add("etc/group");
-      }
+      wanted.addAll(UserDb.filesRead(user));
       return readFilesystem(wanted, List.of(), fs -> mkdir(wd, user, w, fs));
     } catch (IOException e) {
       throw new BuildStepException(span(w), "cannot read the stage's filesystem: " + e.getMessage(), e);

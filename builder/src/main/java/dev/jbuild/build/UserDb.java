@@ -6,6 +6,7 @@ import dev.jbuild.layer.LayerStack;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -24,6 +25,17 @@ final class UserDb {
 
   UserDb(LayerStack stack) {
     this.stack = stack;
+  }
+
+  private static final String PASSWD = "etc/passwd";
+  private static final String GROUP = "etc/group";
+
+  /**
+   * The files {@link #resolve} reads for {@code spec} (relative to the root): none when it
+   * gives ids or is empty, so that a step reads only the part of the layers it needs.
+   */
+  static List<String> filesRead(String spec) {
+    return spec.isEmpty() || !needsLookup(spec) ? List.of() : List.of(PASSWD, GROUP);
   }
 
   /** Whether {@code spec} needs the passwd or group file (it names a user or group). */
@@ -48,7 +60,7 @@ final class UserDb {
       uid = id(user);
       gid = uid;
     } else {
-      Optional<String[]> entry = find("etc/passwd", user);
+      Optional<String[]> entry = find(PASSWD, user);
       if (entry.isPresent() && entry.get().length >= 4) {
         uid = parseOr(entry.get()[2]);
         gid = parseOr(entry.get()[3]);
@@ -58,7 +70,7 @@ final class UserDb {
       if (isId(group)) {
         gid = id(group);
       } else {
-        Optional<String[]> entry = find("etc/group", group);
+        Optional<String[]> entry = find(GROUP, group);
         gid = entry.isPresent() && entry.get().length >= 3 ? parseOr(entry.get()[2]) : 0;
       }
     }
