@@ -42,7 +42,7 @@ final class DirectoryWalk {
           throw new IOException("\"" + LayerPaths.join(rel, name) + "\" in " + root + " starts with "
               + Whiteouts.PREFIX + ", which a layer cannot hold (it would read as a whiteout)");
         }
-        Posix.Stat a = Posix.lstat(p);
+        FileStat a = Posix.lstat(p);
         int fmt = a.mode() & Posix.S_IFMT;
         boolean whiteout = overlayUpper && fmt == Posix.S_IFCHR && a.rdev() == 0;
         children.add(new Child(p, whiteout ? Whiteouts.PREFIX + name : name, whiteout, a));
@@ -58,7 +58,7 @@ final class DirectoryWalk {
     for (Child child : children) {
       Path p = child.path;
       String path = LayerPaths.join(rel, child.layerName);
-      Posix.Stat a = child.attrs;
+      FileStat a = child.attrs;
       int mode = a.mode();
       int fmt = mode & Posix.S_IFMT;
       long uid = a.uid();
@@ -128,9 +128,9 @@ final class DirectoryWalk {
     final Path path;
     final String layerName;
     final boolean whiteout;
-    final Posix.Stat attrs;
+    final FileStat attrs;
 
-    Child(Path path, String layerName, boolean whiteout, Posix.Stat attrs) {
+    Child(Path path, String layerName, boolean whiteout, FileStat attrs) {
       this.path = path;
       this.layerName = layerName;
       this.whiteout = whiteout;

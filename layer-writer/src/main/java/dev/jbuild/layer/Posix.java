@@ -97,39 +97,37 @@ final class Posix {
   }
 
   private static final int STATX_BASIC_STATS = 0x7ff;
-  /** type, mode, nlink, uid, gid, mtime, ino, size: what {@link Stat} needs. */
-  private static final int STATX_NEEDED = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x40 | 0x100 | 0x200;
+  /** type, mode, nlink, uid, gid, mtime, ctime, ino, size: what {@link FileStat} needs. */
+  private static final int STATX_NEEDED =
+      0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x40 | 0x80 | 0x100 | 0x200;
   private static final int ENOSYS = 38;
   private static final String JDK_ATTRS =
-      "unix:mode,ino,dev,rdev,nlink,uid,gid,size,lastModifiedTime";
+      "unix:mode,ino,dev,rdev,nlink,uid,gid,size,lastModifiedTime,ctime";
   private static volatile boolean statxWorks = true;
-
-  /**
-   * What a walk needs of a file's lstat: mode with its type bits, (dev, ino) to find hard
-   * links, rdev and size, nlink, owner (unsigned) and mtime.
-   */
-  record Stat(int mode, long dev, long ino, long rdev, int nlink, long uid, long gid, long size,
-      java.time.Instant mtime) {}
 
   /**
    * lstat through statx into a plain record. The JDK's {@code readAttributes(p, "unix:…")}
    * parses the attribute list and fills a map of boxed values per call, and that chain was
    * most of what C2 compiled in a fresh sandbox worker; this is one native call and a few
    * reads of a byte array. Same values as the JDK's (dev and rdev in glibc's encoding, the
-   * mtime to the nanosecond).
+   * times to the nanosecond). Failures are PosixExceptions; {@link FileStat#lstat} turns them
+   * into the JDK's.
    */
-  static Stat lstat(Path path) throws IOException {
+  static FileStat lstat(Path path) throws IOException {
     if (Statx.BOUND && statxWorks) {
       byte[] buf = new byte[256];
       try {
         Statx.statx(AT_FDCWD, bytes(path), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buf);
         java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(buf).order(java.nio.ByteOrder.nativeOrder());
         if ((b.getInt(0) & STATX_NEEDED) == STATX_NEEDED) {
-          return new Stat(b.getShort(28) & 0xffff,
+          long mtimeSeconds = b.getLong(112);
+          int mtimeNanos = b.getInt(120);
+          return new FileStat(b.getShort(28) & 0xffff,
               makedev(b.getInt(136) & 0xffffffffL, b.getInt(140) & 0xffffffffL), b.getLong(32),
               makedev(b.getInt(128) & 0xffffffffL, b.getInt(132) & 0xffffffffL), b.getInt(16),
               b.getInt(20) & 0xffffffffL, b.getInt(24) & 0xffffffffL, b.getLong(40),
-              mtime(b.getLong(112), b.getInt(120)));
+              mtime(mtimeSeconds, mtimeNanos), FileStat.nanos(mtimeSeconds, mtimeNanos),
+              FileStat.nanos(b.getLong(96), b.getInt(104)));
         }
         // a filesystem that cannot tell all of them: the JDK's answer, whatever it is
       } catch (LastErrorException e) {
@@ -140,13 +138,22 @@ final class Posix {
         statxWorks = false; // an old kernel, or a seccomp filter that refuses statx
       }
     }
+    return jdkLstat(path);
+  }
+
+  /** {@link #lstat} through the JDK, failing with its exceptions (NoSuchFileException …). */
+  static FileStat jdkLstat(Path path) throws IOException {
     java.util.Map<String, Object> a =
         java.nio.file.Files.readAttributes(path, JDK_ATTRS, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-    return new Stat((Integer) a.get("mode"), (Long) a.get("dev"), (Long) a.get("ino"),
+    java.nio.file.attribute.FileTime mtime =
+        (java.nio.file.attribute.FileTime) a.get("lastModifiedTime");
+    java.nio.file.attribute.FileTime ctime = (java.nio.file.attribute.FileTime) a.get("ctime");
+    return new FileStat((Integer) a.get("mode"), (Long) a.get("dev"), (Long) a.get("ino"),
         (Long) a.get("rdev"), (Integer) a.get("nlink"),
         ((Number) a.get("uid")).longValue() & 0xffffffffL,
         ((Number) a.get("gid")).longValue() & 0xffffffffL, (Long) a.get("size"),
-        ((java.nio.file.attribute.FileTime) a.get("lastModifiedTime")).toInstant());
+        mtime.toInstant(), mtime.to(java.util.concurrent.TimeUnit.NANOSECONDS),
+        ctime.to(java.util.concurrent.TimeUnit.NANOSECONDS));
   }
 
   /** Whether {@link #lstat} goes through statx here (else through the JDK). */

@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,6 +32,13 @@ class PosixTest {
     Path old = Files.write(tmp.resolve("old"), new byte[1]);
     Posix.lutimes(old, -86_400L * 365 * 30, 500); // before 1970, with nanoseconds
     files.add(old);
+    Path far = Files.write(tmp.resolve("far"), new byte[1]);
+    // year 2400: the nanoseconds since 1970 overflow a long, the JDK keeps microseconds
+    Posix.lutimes(far, 13_569_465_600L, 123_456_789);
+    files.add(far);
+    Path farWhole = Files.write(tmp.resolve("far-whole"), new byte[1]);
+    Posix.lutimes(farWhole, 13_569_465_600L, 0);
+    files.add(farWhole);
     Path whole = Files.write(tmp.resolve("whole"), new byte[1]);
     Posix.lutimes(whole, 1_000_000_000L, 0);
     files.add(whole);
@@ -58,16 +66,23 @@ class PosixTest {
     Posix.chmod(f, 04755); // after lchown, which clears setuid
     for (Path p : files) {
       Map<String, Object> a = Files.readAttributes(p,
-          "unix:mode,ino,dev,rdev,nlink,uid,gid,size,lastModifiedTime", LinkOption.NOFOLLOW_LINKS);
-      Posix.Stat s = Posix.lstat(p);
-      assertThat(s).as(p.toString()).isEqualTo(new Posix.Stat((Integer) a.get("mode"),
+          "unix:mode,ino,dev,rdev,nlink,uid,gid,size,lastModifiedTime,ctime",
+          LinkOption.NOFOLLOW_LINKS);
+      FileStat s = Posix.lstat(p);
+      FileTime mtime = (FileTime) a.get("lastModifiedTime");
+      assertThat(s).as(p.toString()).isEqualTo(new FileStat((Integer) a.get("mode"),
           (Long) a.get("dev"), (Long) a.get("ino"), (Long) a.get("rdev"), (Integer) a.get("nlink"),
           ((Integer) a.get("uid")) & 0xffffffffL, ((Integer) a.get("gid")) & 0xffffffffL,
-          (Long) a.get("size"), ((FileTime) a.get("lastModifiedTime")).toInstant()));
+          (Long) a.get("size"), mtime.toInstant(), mtime.to(TimeUnit.NANOSECONDS),
+          ((FileTime) a.get("ctime")).to(TimeUnit.NANOSECONDS)));
+      assertThat(FileStat.lstat(p)).isEqualTo(s);
     }
     assertThat(Posix.lstat(f).mtime()).isEqualTo(Instant.ofEpochSecond(1_650_000_000L, 123_456_789));
     assertThat(Posix.lstat(f).nlink()).isEqualTo(2);
     assertThat(Posix.lstat(f).mode()).isEqualTo(Posix.S_IFREG | 04755);
+    assertThat(Posix.lstat(f).mtimeNanos()).isEqualTo(1_650_000_000_123_456_789L);
+    // the status change of the chmod above, to the nanosecond where the filesystem keeps them
+    assertThat(Posix.lstat(f).ctimeNanos()).isGreaterThan(1_650_000_000_123_456_789L);
     assertThat(Posix.lstat(sym).mode() & Posix.S_IFMT).isEqualTo(Posix.S_IFLNK);
   }
 
@@ -75,5 +90,15 @@ class PosixTest {
   void lstatOfAMissingFileFails() {
     assertThatThrownBy(() -> Posix.lstat(tmp.resolve("none")))
         .isInstanceOfAny(Posix.PosixException.class, NoSuchFileException.class);
+  }
+
+  @Test
+  void fileStatFailsAsTheJdkDoes() throws Exception {
+    assertThatThrownBy(() -> FileStat.lstat(tmp.resolve("none")))
+        .isInstanceOf(NoSuchFileException.class);
+    Path file = Files.write(tmp.resolve("file"), new byte[1]);
+    assertThatThrownBy(() -> FileStat.lstat(file.resolve("below")))
+        .isInstanceOf(java.nio.file.FileSystemException.class)
+        .isNotInstanceOf(Posix.PosixException.class);
   }
 }

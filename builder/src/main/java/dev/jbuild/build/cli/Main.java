@@ -61,6 +61,12 @@ public final class Main implements Runnable {
       printVersion(out);
       return OK;
     }
+    if (System.getProperty("jna.platform.library.path") == null) {
+      // JNA's first use otherwise runs "/sbin/ldconfig -p" to learn library directories (a
+      // process started on every build, 10-15 ms). jbuild binds only libc, which JNA opens as
+      // the process itself (dlopen(NULL)) without any search path.
+      System.setProperty("jna.platform.library.path", "");
+    }
     String needed = needed(args);
     if ("build".equals(needed)) {
       // before picocli builds its command model (a tenth of a second), not after

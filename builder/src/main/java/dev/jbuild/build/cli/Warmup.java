@@ -1,13 +1,14 @@
 package dev.jbuild.build.cli;
 
 import dev.jbuild.dockerfile.Dockerfiles;
+import dev.jbuild.layer.FileStat;
 import dev.jbuild.oci.Digest;
 import dev.jbuild.oci.RawJson;
 import java.nio.charset.StandardCharsets;
 
 /**
  * Loads and initialises the heavy parts a build needs (Jackson behind the OCI models, the
- * security providers behind SHA-256, the Dockerfile parser) on a second core while picocli is
+ * security providers behind SHA-256, the Dockerfile parser, JNA for the context's stats) on a second core while picocli is
  * still building its command model and reading the command line. A
  * no-change rebuild spends most of its time in class initialisation, so overlapping it is the
  * cheapest speed-up there is. Daemon thread, failures ignored: the real use redoes the work.
@@ -41,6 +42,9 @@ final class Warmup {
                 // hash (the stat cache's file name) would wait for that
                 Digest.of(CONFIG.getBytes(StandardCharsets.UTF_8));
                 Dockerfiles.parse("warmup", DOCKERFILE.getBytes(StandardCharsets.UTF_8));
+                // JNA (its classes, java.util.logging, libjnidispatch unpacked and loaded,
+                // statx bound): 40 ms or more that the context walk's first stat would wait for
+                FileStat.statxInUse();
               } catch (RuntimeException | LinkageError e) {
                 // only a head start; the build does the same work for real
               }

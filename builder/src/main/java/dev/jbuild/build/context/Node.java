@@ -1,13 +1,10 @@
 package dev.jbuild.build.context;
 
+import dev.jbuild.layer.FileStat;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.time.Instant;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * What one {@code lstat} told about a context file: the entry's metadata and the identity the
@@ -34,7 +31,6 @@ record Node(
     int nlink,
     String linkTarget) {
 
-  private static final String ATTRIBUTES = "unix:mode,ino,dev,ctime,nlink,size,lastModifiedTime";
   private static final int S_IFMT = 0170000;
   private static final int S_IFDIR = 0040000;
   private static final int S_IFREG = 0100000;
@@ -42,13 +38,16 @@ record Node(
 
   /**
    * Stats {@code file} without following a final symbolic link; null for sockets and such.
+   * Through statx where it works ({@link FileStat#lstat}), the same values as the JDK's
+   * {@code readAttributes("unix:…")} at a fraction of its cost per file: the stat of 30,000
+   * files was the largest part of a cached rebuild of a big context.
    *
    * @param path {@code file} relative to the context root
    * @param name the last element of {@code path}
    */
   static Node stat(Path file, String path, String name) throws IOException {
-    Map<String, Object> a = Files.readAttributes(file, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
-    int mode = (Integer) a.get("mode");
+    FileStat a = FileStat.lstat(file);
+    int mode = a.mode();
     EntryType type;
     switch (mode & S_IFMT) {
       case S_IFDIR:
@@ -63,8 +62,6 @@ record Node(
       default:
         return null;
     }
-    FileTime mtime = (FileTime) a.get("lastModifiedTime");
-    FileTime ctime = (FileTime) a.get("ctime");
     String target = type == EntryType.SYMLINK ? Files.readSymbolicLink(file).toString() : null;
     return new Node(
         name,
@@ -72,13 +69,13 @@ record Node(
         file,
         type,
         mode,
-        type == EntryType.FILE ? (Long) a.get("size") : 0L,
-        mtime.toInstant(),
-        mtime.to(TimeUnit.NANOSECONDS),
-        ctime.to(TimeUnit.NANOSECONDS),
-        (Long) a.get("ino"),
-        (Long) a.get("dev"),
-        (Integer) a.get("nlink"),
+        type == EntryType.FILE ? a.size() : 0L,
+        a.mtime(),
+        a.mtimeNanos(),
+        a.ctimeNanos(),
+        a.ino(),
+        a.dev(),
+        a.nlink(),
         target);
   }
 
