@@ -298,6 +298,12 @@ public final class Builder {
   }
 
   private static void writeFile(Path file, String content) {
+    byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
+    if (holds(file, bytes)) {
+      // a rebuild naming the same image writes the same ID: the temp file, rename and two
+      // fsyncs cost up to 15 ms of a 0.6 s cached rebuild, and the file already says it
+      return;
+    }
     try {
       Path parent = file.toAbsolutePath().getParent();
       if (parent != null) {
@@ -306,7 +312,23 @@ public final class Builder {
     } catch (IOException e) {
       throw new JbuildException("cannot write " + file + ": " + e.getMessage());
     }
-    AtomicFile.write(file, content.getBytes(StandardCharsets.UTF_8));
+    AtomicFile.write(file, bytes);
+  }
+
+  /** Whether {@code file} is a regular file (not a link to one) holding exactly {@code bytes}. */
+  private static boolean holds(Path file, byte[] bytes) {
+    try {
+      java.nio.file.attribute.BasicFileAttributes a =
+          Files.readAttributes(
+              file,
+              java.nio.file.attribute.BasicFileAttributes.class,
+              java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      return a.isRegularFile()
+          && a.size() == bytes.length
+          && java.util.Arrays.equals(Files.readAllBytes(file), bytes);
+    } catch (IOException e) {
+      return false; // absent or unreadable: write it (and report what fails then)
+    }
   }
 
   /** The {@code --metadata-file} document, with the keys docker buildx writes. */

@@ -467,6 +467,29 @@ class BuilderTest {
   }
 
   @Test
+  void iidFileOfTheSameImageIsLeftAsItIsAndAnotherReplacesIt() throws IOException {
+    Path iid = tmp.resolve("out/iid");
+    BuildResult first = build("FROM scratch\nLABEL a=b\n", b -> b.tag("m:1").iidFile(iid));
+    Files.setLastModifiedTime(iid, java.nio.file.attribute.FileTime.fromMillis(1_000_000L));
+    Object inode = Files.readAttributes(iid, java.nio.file.attribute.BasicFileAttributes.class)
+        .fileKey();
+    build("FROM scratch\nLABEL a=b\n", b -> b.tag("m:1").iidFile(iid));
+    assertThat(Files.getLastModifiedTime(iid).toMillis()).isEqualTo(1_000_000L);
+    assertThat(Files.readAttributes(iid, java.nio.file.attribute.BasicFileAttributes.class)
+        .fileKey()).isEqualTo(inode);
+    assertThat(Files.readString(iid)).isEqualTo(first.imageId().toString());
+    // a link is replaced by a file, as any write through a temp file and rename does
+    Files.delete(iid);
+    Path elsewhere = Files.writeString(tmp.resolve("elsewhere"), first.imageId().toString());
+    Files.createSymbolicLink(iid, elsewhere);
+    build("FROM scratch\nLABEL a=b\n", b -> b.tag("m:1").iidFile(iid));
+    assertThat(Files.isSymbolicLink(iid)).isFalse();
+    BuildResult other = build("FROM scratch\nLABEL a=c\n", b -> b.tag("m:1").iidFile(iid));
+    assertThat(other.imageId()).isNotEqualTo(first.imageId());
+    assertThat(Files.readString(iid)).isEqualTo(other.imageId().toString());
+  }
+
+  @Test
   void concurrentBuildsShareOneCache() throws Exception {
     String df = "FROM scratch\nWORKDIR /a\nWORKDIR /b\n";
     context(df);
