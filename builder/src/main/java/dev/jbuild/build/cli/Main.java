@@ -49,6 +49,14 @@ public final class Main implements Runnable {
   private boolean interactive;
   private PrintStream stdout;
 
+  public Main() {}
+
+  /** The parent {@link BuildCommandSpec} gives a build it runs without the command tree. */
+  Main(boolean interactive, PrintStream stdout) {
+    this.interactive = interactive;
+    this.stdout = stdout;
+  }
+
   public static void main(String[] args) {
     System.exit(run(args, System.out, System.err));
   }
@@ -68,9 +76,16 @@ public final class Main implements Runnable {
       System.setProperty("jna.platform.library.path", "");
     }
     String needed = needed(args);
+    boolean interactive = err == System.err && System.console() != null;
     if ("build".equals(needed)) {
       // before picocli builds its command model (a tenth of a second), not after
       Warmup.start();
+      // a build command line picocli need not read the annotations for (help, usage errors
+      // and anything unusual fall through to the annotated tree below)
+      int code = BuildCommandSpec.run(args, out, err, interactive);
+      if (code != BuildCommandSpec.NOT_HANDLED) {
+        return code;
+      }
     }
     CommandLine cli = commandLine(out, err, needed);
     String[] line = withDefaultCommand(cli, args);
@@ -81,7 +96,7 @@ public final class Main implements Runnable {
       line = withDefaultCommand(cli, args);
     }
     Main main = (Main) cli.getCommand();
-    main.interactive = err == System.err && System.console() != null;
+    main.interactive = interactive;
     main.stdout = out;
     return cli.execute(line);
   }
