@@ -8,8 +8,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Loads and initialises the heavy parts a build needs (Jackson behind the OCI models, the
- * security providers behind SHA-256, the Dockerfile parser, JNA for the context's stats) on a second core while picocli is
- * still building its command model and reading the command line. A
+ * security providers behind SHA-256, the Dockerfile parser, JNA for the context's stats) on a
+ * second core while picocli is still building its command model and reading the command line. A
  * no-change rebuild spends most of its time in class initialisation, so overlapping it is the
  * cheapest speed-up there is. Daemon thread, failures ignored: the real use redoes the work.
  */
