@@ -3,6 +3,7 @@ package dev.jbuild.layer;
 import dev.jbuild.oci.Digest;
 import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.security.MessageDigest;
 
@@ -51,6 +52,30 @@ final class HashingOutputStream extends FilterOutputStream {
       System.arraycopy(b, off, buffer, buffered, len);
       buffered += len;
     }
+  }
+
+  /**
+   * Reads at most {@code max} bytes of {@code in} straight into the buffer and takes them as
+   * written: a file's bytes reach the compressor without first passing through the caller's
+   * array (one copy of the layer's data less). Returns what {@code in.read} returned. Only for a
+   * stream made with a buffer; {@code max} must not exceed its size.
+   */
+  int writeFrom(InputStream in, int max) throws IOException {
+    if (max > buffer.length - buffered) {
+      drain();
+    }
+    int n = in.read(buffer, buffered, max);
+    if (n > 0) {
+      sha.update(buffer, buffered, n);
+      count += n;
+      buffered += n;
+    }
+    return n;
+  }
+
+  /** Whether {@link #writeFrom} may be used, and the most it may read at once. */
+  int bufferSize() {
+    return buffer == null ? 0 : buffer.length;
   }
 
   private void drain() throws IOException {

@@ -260,7 +260,7 @@ public final class LayerWriter {
         long left = e.size();
         while (true) {
           int want = (int) Math.min(buffer.length, left + 1);
-          int n = in.read(buffer, 0, want);
+          int n = tar.writeFrom(in, want, buffer);
           if (n < 0) {
             if (left > 0) {
               throw new IOException("\"" + e.path() + "\" has fewer bytes than its size " + e.size()
@@ -272,7 +272,6 @@ public final class LayerWriter {
             throw new IOException("\"" + e.path() + "\" has more bytes than its size " + e.size()
                 + " (changed while the layer was written?)");
           }
-          tar.write(buffer, 0, n);
           left -= n;
           if (left == 0 && n < want) {
             break;

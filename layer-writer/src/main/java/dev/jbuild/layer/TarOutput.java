@@ -2,6 +2,7 @@ package dev.jbuild.layer;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -57,6 +58,34 @@ final class TarOutput {
     remaining -= len;
     written += len;
     offset += len;
+  }
+
+  /**
+   * Reads up to {@code max} bytes of the current entry's content from {@code in} into the
+   * archive, through {@code scratch} unless the stream below can take them into its own buffer.
+   * Returns what the read returned. A read of more than the entry has left is not counted here
+   * and is for the caller to refuse: the stream below may hold those bytes already, so the layer
+   * is broken and must be abandoned.
+   */
+  int writeFrom(InputStream in, int max, byte[] scratch) throws IOException {
+    int n;
+    if (out instanceof HashingOutputStream && ((HashingOutputStream) out).bufferSize() >= max) {
+      n = ((HashingOutputStream) out).writeFrom(in, max);
+    } else {
+      n = in.read(scratch, 0, Math.min(max, scratch.length));
+      if (n > 0 && n <= remaining) {
+        out.write(scratch, 0, n);
+      }
+    }
+    if (n > remaining) {
+      return n;
+    }
+    if (n > 0) {
+      remaining -= n;
+      written += n;
+      offset += n;
+    }
+    return n;
   }
 
   long remaining() {

@@ -218,6 +218,55 @@ class LayerWriterTest {
     }
   }
 
+  /**
+   * File contents are read straight into the tar's buffer, so zstd is handed pieces whose sizes
+   * depend on the files: a directory's zstd layer must still be the frame of its plain tar
+   * compressed in one go, and its gzip layer the gzip of that tar, on every write.
+   */
+  @Test
+  void aDirectorysCompressedLayersAreThoseOfItsPlainTar(@TempDir Path tmp) throws Exception {
+    Random random = new Random(17);
+    Path dir = tmp.resolve("tree");
+    Files.createDirectories(dir.resolve("d"));
+    byte[] text = "  <dependency><groupId>dev.jbuild</groupId></dependency>\n".repeat(40_000)
+        .getBytes(StandardCharsets.US_ASCII);
+    int i = 0;
+    for (int size : SIZES_AROUND_THE_BUFFER) {
+      for (int copy = 0; copy < 3; copy++) {
+        byte[] b = new byte[size + copy * 1000];
+        if (i++ % 2 == 0) {
+          random.nextBytes(b);
+        } else {
+          System.arraycopy(text, 0, b, 0, Math.min(text.length, b.length));
+        }
+        Files.write(dir.resolve(copy == 1 ? "d/f" + i : "f" + i), b);
+      }
+    }
+    for (int j = 0; j < 300; j++) {
+      Files.writeString(dir.resolve("d/s" + j), "class S" + j + " {}\n".repeat(j));
+    }
+    byte[] tar = Layers.tar(dir);
+    ByteArrayOutputStream frame = new ByteArrayOutputStream();
+    try (java.io.OutputStream z = Compression.ZSTD.compressor(frame, 3, 1)) {
+      z.write(tar);
+    }
+    ByteArrayOutputStream gzip = new ByteArrayOutputStream();
+    try (java.io.OutputStream g = Compression.gzipTar(gzip, 6)) {
+      g.write(tar);
+    }
+    for (int run = 0; run < 2; run++) {
+      ByteArrayOutputStream zstdLayer = new ByteArrayOutputStream();
+      LayerBlob blob = new LayerWriter(LayerWriter.Options.of(Compression.ZSTD))
+          .writeDirectory(dir, false, zstdLayer);
+      assertThat(zstdLayer.toByteArray()).as("zstd, run %d", run).isEqualTo(frame.toByteArray());
+      assertThat(blob.diffId()).isEqualTo(Digest.of(tar));
+      assertThat(blob.digest()).isEqualTo(Digest.of(frame.toByteArray()));
+      ByteArrayOutputStream gzipLayer = new ByteArrayOutputStream();
+      new LayerWriter(LayerWriter.Options.of(Compression.GZIP)).writeDirectory(dir, false, gzipLayer);
+      assertThat(gzipLayer.toByteArray()).as("gzip, run %d", run).isEqualTo(gzip.toByteArray());
+    }
+  }
+
   @Test
   void aFileThatGrewIsRefusedWhateverItsSize(@TempDir Path tmp) throws Exception {
     for (int size : SIZES_AROUND_THE_BUFFER) {
