@@ -430,6 +430,59 @@ final class BuildRun {
     }
   }
 
+  /**
+   * Starts a RUN step in the sandbox ({@link Sandbox#start}); its layer goes into the store at
+   * {@link StartedRun#layer}.
+   */
+  StartedRun startInSandbox(RunStep runStep) {
+    BlobWriter out = store.blobs().writer(null);
+    StartedRun started = new StartedRun(out);
+    try {
+      started.started = sandbox.start(runStep, out, index -> started.headers = index);
+      return started;
+    } catch (RuntimeException e) {
+      out.close();
+      throw e;
+    }
+  }
+
+  /** A RUN step whose process succeeded and whose layer may still be on its way into the store. */
+  final class StartedRun {
+    private final BlobWriter out;
+    private Sandbox.Started started;
+    private byte[] headers;
+
+    private StartedRun(BlobWriter out) {
+      this.out = out;
+    }
+
+    /** {@link Sandbox.Started#early}. */
+    RunStep.Layer early() {
+      return started.early();
+    }
+
+    /** Waits for the layer and stores it. */
+    LayerBlob layer() {
+      try (out) {
+        LayerBlob blob = started.layer();
+        out.commit();
+        try {
+          LayerHeaders.install(store.blobs().headersPath(blob.digest()), headers);
+        } catch (IOException e) {
+          // a read-only index directory: the layer stack reads the blob instead
+        }
+        return blob;
+      }
+    }
+
+    /** Gives the step up: no layer is stored. */
+    void cancel() {
+      try (out) {
+        started.cancel();
+      }
+    }
+  }
+
   /** Runs a RUN step in the sandbox; its layer goes into the store. */
   LayerBlob runInSandbox(RunStep runStep, BuildEvent.Step step) {
     byte[][] headers = new byte[1][];

@@ -115,13 +115,21 @@ final class StageExecutor implements InstructionVisitor<Void> {
     for (List<Instruction> l : List.of(triggerInstructions, instructions)) {
       runsAhead += (int) l.stream().filter(i -> i instanceof Run).count();
     }
-    triggerSpan = from.span();
-    for (Instruction i : triggerInstructions) {
-      dispatch(i);
-    }
-    triggerSpan = null;
-    for (Instruction i : instructions) {
-      dispatch(i);
+    try {
+      triggerSpan = from.span();
+      for (Instruction i : triggerInstructions) {
+        dispatch(i);
+      }
+      triggerSpan = null;
+      for (int k = 0; k < instructions.size(); k++) {
+        nextIsRun = k + 1 < instructions.size() && instructions.get(k + 1) instanceof Run;
+        dispatch(instructions.get(k));
+      }
+      nextIsRun = false;
+      settlePending();
+    } catch (RuntimeException | Error e) {
+      cancelPending();
+      throw e;
     }
     return new StageResult(
         planned.index(), planned.displayName(), config, layers, fsKey, scope, platform);
@@ -233,6 +241,8 @@ final class StageExecutor implements InstructionVisitor<Void> {
     run.checkNotFailed();
     if (i instanceof Run) {
       runsAhead--;
+    } else {
+      settlePending();
     }
     current = i;
     long start = System.nanoTime();
@@ -263,6 +273,37 @@ final class StageExecutor implements InstructionVisitor<Void> {
   private Instruction current;
   /** The RUN instructions of the stage after the current one. */
   private int runsAhead;
+  /** Whether the instruction after the current one is a RUN (ONBUILD triggers: false). */
+  private boolean nextIsRun;
+  /**
+   * The RUN step before the current one, when its layer was still being written as its process
+   * ended: the current RUN step stacks it meanwhile ({@link dev.jbuild.build.sandbox.Sandbox.Started#early}). {@code
+   * fsKey} is its key already; {@code layers} and {@code config} get it at {@link #settlePending}.
+   */
+  private PendingRun pendingRun;
+
+  /** A RUN step whose layer the sandbox still writes. */
+  private record PendingRun(
+      BuildRun.StartedRun started, CacheKey key, String createdBy, BuildEvent.Step step) {}
+
+  /** Waits for the pending RUN step's layer and adds it (its failure is thrown). */
+  private void settlePending() {
+    PendingRun p = pendingRun;
+    if (p == null) {
+      return;
+    }
+    pendingRun = null;
+    recordLayer(p.key(), p.createdBy(), p.step(), p.started().layer());
+  }
+
+  /** Gives the pending RUN step up (the build failed): no layer, no cache entry. */
+  private void cancelPending() {
+    PendingRun p = pendingRun;
+    if (p != null) {
+      pendingRun = null;
+      p.started().cancel();
+    }
+  }
 
   private void beginStep(Instruction i, String text) {
     stepIndex++;
@@ -379,12 +420,7 @@ final class StageExecutor implements InstructionVisitor<Void> {
    * produce} writes the layer, which is recorded under the key.
    */
   private void layerStep(CacheKey stepKey, String createdBy, Supplier<LayerBlob> produce) {
-    // the same step compressed another way is another layer blob
-    CacheKey key =
-        CacheKey.builder("LAYER")
-            .parent(stepKey)
-            .field("compression", run.request().compression().name())
-            .build();
+    CacheKey key = layerKey(stepKey);
     BuildCache cache = run.cache();
     if (!run.request().noCache()) {
       Optional<BuildCache.CachedLayer> hit = cache.layer(key);
@@ -400,12 +436,66 @@ final class StageExecutor implements InstructionVisitor<Void> {
       // the sandbox worker starts now, beside this step, not when the first of them needs it
       run.sandbox().warmUp();
     }
-    LayerBlob blob = produce.get();
+    recordLayer(key, createdBy, step, produce.get());
+  }
+
+  /** The key of a step's layer: the same step compressed another way is another layer blob. */
+  private CacheKey layerKey(CacheKey stepKey) {
+    return CacheKey.builder("LAYER")
+        .parent(stepKey)
+        .field("compression", run.request().compression().name())
+        .build();
+  }
+
+  /** Records a layer that step {@code of} wrote under {@code key}, and adds it to the stage. */
+  private void recordLayer(CacheKey key, String createdBy, BuildEvent.Step of, LayerBlob blob) {
     Descriptor d = Descriptor.of(blob.mediaType(), blob.digest(), blob.size());
-    run.listener().onEvent(new BuildEvent.LayerWritten(step, blob.digest(), blob.diffId(), blob.size()));
+    run.listener().onEvent(new BuildEvent.LayerWritten(of, blob.digest(), blob.diffId(), blob.size()));
     Instant created = run.created();
-    cache.putLayer(key, new BuildCache.CachedLayer(d, blob.diffId(), created));
+    run.cache().putLayer(key, new BuildCache.CachedLayer(d, blob.diffId(), created));
     addLayer(d, blob.diffId(), created, createdBy, key);
+  }
+
+  /**
+   * A RUN step without mounts that follows a RUN step or precedes one (issue 5/7): it stacks
+   * the layer of the step before while that is still written, if there is one, and when the
+   * next instruction is a RUN it leaves its own layer pending ({@link #pendingRun}), so that its
+   * snapshot runs beside the next step's process. Layers, cache entries and image config are
+   * recorded in step order all the same, each only once its layer is stored; a failure of the
+   * step below is the build's error.
+   */
+  private void pipelinedRun(CacheKey stepKey, String createdBy, RunStep runStep,
+      RunMounts.Prepared prepared) {
+    CacheKey key = layerKey(stepKey);
+    if (!run.request().noCache()) {
+      Optional<BuildCache.CachedLayer> hit = run.cache().layer(key);
+      if (hit.isPresent()) {
+        settlePending();
+        cachedStep = true;
+        run.listener().onEvent(new BuildEvent.StepCached(step));
+        addLayer(hit.get().layer(), hit.get().diffId(), hit.get().created(), createdBy, key);
+        return;
+      }
+    }
+    BuildRun.StartedRun started;
+    try (RunMounts.Acquired held = prepared.acquire()) {
+      started = run.startInSandbox(held.apply(runStep));
+    } catch (RuntimeException e) {
+      settlePending(); // a failure of the step below came first
+      throw e;
+    }
+    try {
+      settlePending();
+    } catch (RuntimeException e) {
+      started.cancel();
+      throw e;
+    }
+    if (nextIsRun && started.early() != null) {
+      pendingRun = new PendingRun(started, key, createdBy, step);
+      fsKey = key; // the next step's key descends from this one
+    } else {
+      recordLayer(key, createdBy, step, started.layer());
+    }
   }
 
   private void addLayer(
@@ -786,9 +876,16 @@ final class StageExecutor implements InstructionVisitor<Void> {
     for (RunMount m : mounts) {
       kb.field("mount", m.toSpec());
     }
+    boolean pipelined = mounts.isEmpty() && (pendingRun != null || nextIsRun);
+    if (!pipelined) {
+      settlePending();
+    }
     RunMounts.Prepared prepared = run.runMounts().prepare(this, r, mounts, workdir);
     prepared.addKeyFields(kb);
     List<RunStep.Layer> base = baseLayers();
+    if (pendingRun != null) {
+      base.add(pendingRun.started().early());
+    }
     BuildEvent.Step current = step;
     RunStep runStep =
         new RunStep(
@@ -804,6 +901,10 @@ final class StageExecutor implements InstructionVisitor<Void> {
             pipes,
             line -> run.listener().onEvent(new BuildEvent.OutputLine(current, line)),
             run.layerWriter().options());
+    if (pipelined) {
+      pipelinedRun(kb.build(), createdBy.toString(), runStep, prepared);
+      return null;
+    }
     layerStep(
         kb.build(),
         createdBy.toString(),

@@ -43,6 +43,9 @@ final class Kernel {
   private static final int AT_FDCWD = -100;
   private static final int AT_SYMLINK_NOFOLLOW = 0x100;
   private static final int RENAME_NOREPLACE = 1;
+  private static final int O_DIRECTORY = 0200000;
+  private static final int O_CLOEXEC = 02000000;
+  private static final int O_PATH = 010000000;
 
   private static final int AF_INET = 2;
   private static final int SOCK_DGRAM = 2;
@@ -72,6 +75,8 @@ final class Kernel {
     static native int ioctl(int fd, long request, byte[] arg) throws LastErrorException;
 
     static native int close(int fd) throws LastErrorException;
+
+    static native int open(byte[] path, int flags) throws LastErrorException;
 
     static native int chdir(byte[] path) throws LastErrorException;
 
@@ -272,6 +277,27 @@ final class Kernel {
         return false;
       }
       throw new KernelException("renameat2 " + source + " " + target, e.getErrorCode());
+    }
+  }
+
+  /**
+   * An {@code O_PATH} descriptor of a directory: {@code /proc/self/fd/<fd>} names the directory
+   * itself, wherever it is renamed to, until {@link #close(int)}.
+   */
+  static int openPath(Path dir) throws KernelException {
+    try {
+      return LibC.open(cpath(dir), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    } catch (LastErrorException e) {
+      throw new KernelException("open " + dir, e.getErrorCode());
+    }
+  }
+
+  /** close(2); a failure is ignored (the descriptor is gone either way). */
+  static void close(int fd) {
+    try {
+      LibC.close(fd);
+    } catch (LastErrorException e) {
+      // EBADF or EINTR: nothing to do
     }
   }
 

@@ -80,15 +80,19 @@ final class LayerDirs {
    *
    * @param blob where the build stores the layer's blob (for {@code jbuild prune})
    * @param epochSeconds the layer's {@code SOURCE_DATE_EPOCH}, or {@code Long.MIN_VALUE}
+   * @param converted whether {@code upper} is in lower-dir form already ({@link FrozenUpper})
    * @return whether {@code upper} became the layer's directory
    */
-  boolean adopt(Path upper, Digest diffId, Path blob, long epochSeconds) throws IOException {
+  boolean adopt(Path upper, Digest diffId, Path blob, long epochSeconds, boolean converted)
+      throws IOException {
     Path target = dir.resolve(diffId.hex());
     if (Files.isDirectory(target)) {
       touch(diffId, blob);
       return false;
     }
-    UpperAsLower.convert(upper, epochSeconds);
+    if (!converted) {
+      UpperAsLower.convert(upper, epochSeconds);
+    }
     touch(diffId, blob); // before the rename: prune never sees the directory without its marker
     boolean moved;
     try {

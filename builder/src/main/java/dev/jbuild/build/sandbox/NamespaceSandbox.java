@@ -47,6 +47,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class NamespaceSandbox implements Sandbox {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+  /** How long {@link Started#cancel} waits for the worker to give a step up. */
+  private static final Duration CANCEL_TIMEOUT = Duration.ofSeconds(30);
   private static final int STDERR_LINES = 40;
 
   private final JbuildRoot root;
@@ -89,6 +91,24 @@ public final class NamespaceSandbox implements Sandbox {
   @Override
   public LayerBlob run(
       RunStep step, OutputStream layerOut, java.util.function.Consumer<byte[]> headerIndex) {
+    return begin(step, layerOut, headerIndex, false).layer();
+  }
+
+  /**
+   * Starts the step with the worker's answer {@link WorkerProtocol.Ran} asked for, and waits for
+   * it: the worker sends it after the process, before the layer, when its snapshotter can freeze
+   * the step's changes.
+   */
+  @Override
+  public Started start(
+      RunStep step, OutputStream layerOut, java.util.function.Consumer<byte[]> headerIndex) {
+    InFlight f = begin(step, layerOut, headerIndex, true);
+    f.awaitProcess();
+    return f;
+  }
+
+  private InFlight begin(RunStep step, OutputStream layerOut,
+      java.util.function.Consumer<byte[]> headerIndex, boolean early) {
     if (step.security() == SecurityMode.INSECURE) {
       throw new BuildStepException(step.span(),
           "RUN --security=insecure is not supported: jbuild runs every step unprivileged in"
@@ -111,40 +131,113 @@ public final class NamespaceSandbox implements Sandbox {
     Pending pending = new Pending(step, layerOut);
     w.pending.put(id, pending);
     try {
-      w.send(new WorkerProtocol.RunRequest(id, spec(step, extra)));
+      w.send(new WorkerProtocol.RunRequest(id, spec(step, extra), early));
     } catch (IOException e) {
       w.pending.remove(id);
       throw new BuildStepException(step.span(), "the sandbox worker is gone: " + w.diagnostics());
     }
-    WorkerProtocol.Message answer;
-    try {
-      answer = pending.result.get();
-    } catch (InterruptedException e) {
+    return new InFlight(w, id, pending, headerIndex);
+  }
+
+  /** A step sent to the worker, until its answer. */
+  private static final class InFlight implements Started {
+    private final Worker w;
+    private final long id;
+    private final Pending pending;
+    private final java.util.function.Consumer<byte[]> headerIndex;
+    private boolean ran;
+    private LayerBlob blob;
+
+    InFlight(Worker w, long id, Pending pending,
+        java.util.function.Consumer<byte[]> headerIndex) {
+      this.w = w;
+      this.id = id;
+      this.pending = pending;
+      this.headerIndex = headerIndex;
+    }
+
+    /** Waits until the process ended: {@link WorkerProtocol.Ran}, or the whole answer. */
+    void awaitProcess() {
+      try {
+        ran = pending.ran.get() != null;
+      } catch (InterruptedException e) {
+        throw interrupted();
+      } catch (ExecutionException e) {
+        w.pending.remove(id);
+        throw new BuildStepException(pending.step.span(), e.getCause().getMessage(),
+            e.getCause());
+      }
+      if (!ran) {
+        layer(); // throws a failure now
+      }
+    }
+
+    private BuildStepException interrupted() {
       try {
         w.send(new WorkerProtocol.Cancel(id));
       } catch (IOException ignored) {
         // the worker is gone, and so is the step
       }
+      w.pending.remove(id);
       Thread.currentThread().interrupt();
-      throw new BuildStepException(step.span(), "interrupted");
-    } catch (ExecutionException e) {
-      throw new BuildStepException(step.span(), e.getCause().getMessage(), e.getCause());
-    } finally {
+      return new BuildStepException(pending.step.span(), "interrupted");
+    }
+
+    @Override
+    public RunStep.Layer early() {
+      return ran ? new RunStep.Layer(null, null, id) : null;
+    }
+
+    @Override
+    public LayerBlob layer() {
+      if (blob != null) {
+        return blob;
+      }
+      RunStep step = pending.step;
+      WorkerProtocol.Message answer;
+      try {
+        answer = pending.result.get();
+      } catch (InterruptedException e) {
+        throw interrupted();
+      } catch (ExecutionException e) {
+        w.pending.remove(id);
+        throw new BuildStepException(step.span(), e.getCause().getMessage(), e.getCause());
+      }
+      w.pending.remove(id);
+      if (pending.writeFailure != null) {
+        throw new BuildStepException(step.span(),
+            "cannot write the layer: " + pending.writeFailure.getMessage(), pending.writeFailure);
+      }
+      if (answer instanceof WorkerProtocol.Failed) {
+        throw failure(step, (WorkerProtocol.Failed) answer);
+      }
+      WorkerProtocol.Done done = (WorkerProtocol.Done) answer;
+      if (done.headerIndex() != null) {
+        headerIndex.accept(done.headerIndex());
+      }
+      blob = new LayerBlob(Digest.parse(done.diffId()), Digest.parse(done.digest()), done.size(),
+          done.mediaType());
+      return blob;
+    }
+
+    @Override
+    public void cancel() {
+      if (!pending.result.isDone()) {
+        try {
+          w.send(new WorkerProtocol.Cancel(id));
+        } catch (IOException ignored) {
+          // the worker is gone, and so is the step
+        }
+        try {
+          pending.result.get(CANCEL_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+          // gone with the worker, or stuck: closing the sandbox ends the worker
+        }
+      }
       w.pending.remove(id);
     }
-    if (pending.writeFailure != null) {
-      throw new BuildStepException(step.span(),
-          "cannot write the layer: " + pending.writeFailure.getMessage(), pending.writeFailure);
-    }
-    if (answer instanceof WorkerProtocol.Failed) {
-      throw failure(step, (WorkerProtocol.Failed) answer);
-    }
-    WorkerProtocol.Done done = (WorkerProtocol.Done) answer;
-    if (done.headerIndex() != null) {
-      headerIndex.accept(done.headerIndex());
-    }
-    return new LayerBlob(Digest.parse(done.diffId()), Digest.parse(done.digest()), done.size(),
-        done.mediaType());
   }
 
   private static BuildStepException failure(RunStep step, WorkerProtocol.Failed f) {
@@ -167,8 +260,9 @@ public final class NamespaceSandbox implements Sandbox {
   private static WorkerProtocol.StepSpec spec(RunStep step, Map<String, byte[]> extra) {
     List<WorkerProtocol.LayerRef> layers = new ArrayList<>();
     for (RunStep.Layer l : step.layers()) {
-      layers.add(new WorkerProtocol.LayerRef(l.blob().toAbsolutePath().toString(),
-          l.diffId().toString()));
+      layers.add(l.early() ? WorkerProtocol.LayerRef.early(l.earlyStep())
+          : new WorkerProtocol.LayerRef(l.blob().toAbsolutePath().toString(),
+              l.diffId().toString()));
     }
     List<String> mounts = new ArrayList<>();
     for (RunMount m : step.mounts()) {
@@ -280,8 +374,10 @@ public final class NamespaceSandbox implements Sandbox {
     }
     List<WorkerProtocol.LayerRef> refs = new ArrayList<>();
     for (RunStep.Layer l : layers) {
-      refs.add(new WorkerProtocol.LayerRef(l.blob().toAbsolutePath().toString(),
-          l.diffId().toString()));
+      if (!l.early()) {
+        refs.add(new WorkerProtocol.LayerRef(l.blob().toAbsolutePath().toString(),
+            l.diffId().toString()));
+      }
     }
     Thread t = new Thread(() -> {
       Worker w;
@@ -377,6 +473,8 @@ public final class NamespaceSandbox implements Sandbox {
     final RunStep step;
     final OutputStream layerOut;
     final CompletableFuture<WorkerProtocol.Message> result = new CompletableFuture<>();
+    /** {@link WorkerProtocol.Ran}, or null when the whole answer came without it. */
+    final CompletableFuture<WorkerProtocol.Ran> ran = new CompletableFuture<>();
     IOException writeFailure;
 
     Pending(RunStep step, OutputStream layerOut) {
@@ -544,6 +642,7 @@ public final class NamespaceSandbox implements Sandbox {
         ready.completeExceptionally(gone);
         for (Pending p : pending.values()) {
           p.result.completeExceptionally(gone);
+          p.ran.completeExceptionally(gone);
         }
       }
     }
@@ -567,6 +666,11 @@ public final class NamespaceSandbox implements Sandbox {
             p.writeFailure = e;
           }
         }
+      } else if (m instanceof WorkerProtocol.Ran) {
+        Pending p = pending.get(((WorkerProtocol.Ran) m).id());
+        if (p != null) {
+          p.ran.complete((WorkerProtocol.Ran) m);
+        }
       } else if (m instanceof WorkerProtocol.Done) {
         complete(((WorkerProtocol.Done) m).id(), m);
       } else if (m instanceof WorkerProtocol.Failed) {
@@ -580,6 +684,7 @@ public final class NamespaceSandbox implements Sandbox {
       Pending p = pending.get(id);
       if (p != null) {
         p.result.complete(m);
+        p.ran.complete(null);
       }
     }
 

@@ -48,12 +48,22 @@ final class OverlaySnapshotter implements Snapshotter {
 
   @Override
   public RootFs prepare(List<WorkerProtocol.LayerRef> refs, Path runDir) throws IOException {
+    return prepare(refs, java.util.Map.of(), runDir);
+  }
+
+  @Override
+  public RootFs prepare(List<WorkerProtocol.LayerRef> refs, java.util.Map<Long, Path> early,
+      Path runDir) throws IOException {
     String run = runDir.getFileName().toString();
     Path links = Files.createDirectory(runDir.resolve("l"));
     List<String> lowers = new ArrayList<>();
     Set<Path> higher = new HashSet<>();
     for (int i = refs.size() - 1; i >= 0; i--) { // top layer first, as overlay lists them
-      Path dir = layers.extracted(refs.get(i));
+      WorkerProtocol.LayerRef ref = refs.get(i);
+      Path dir = ref.step() != 0 ? early.get(ref.step()) : layers.extracted(ref);
+      if (dir == null) {
+        throw new IllegalStateException("no frozen upper dir for step " + ref.step());
+      }
       // the kernel refuses one directory twice among the lower dirs (ELOOP): two steps that made
       // byte-identical layers, or two empty ones. Only the topmost occurrence stays: it applies
       // everything the lower one did again over what lies between them, so the merged tree is
@@ -106,6 +116,7 @@ final class OverlaySnapshotter implements Snapshotter {
     private boolean mounted = true;
     private boolean detached;
     private boolean written;
+    private boolean frozen;
 
     Mounted(Path upper, Path merged, List<Path> lowers) {
       this.upper = upper;
@@ -120,11 +131,30 @@ final class OverlaySnapshotter implements Snapshotter {
 
     @Override
     public LayerBlob writeLayer(LayerWriter writer, OutputStream out) throws IOException {
-      unmount();
-      new CopiedUpDirs(upper, lowers).prune();
+      if (!frozen) {
+        unmount();
+        new CopiedUpDirs(upper, lowers).prune();
+      }
+      // a frozen upper dir is in lower-dir form, which the walk renders as the same entries:
+      // the overlay xattrs it drops are not written, trusted.overlay.opaque became the
+      // user.overlay.opaque it reads as well, the sockets and the whiteouts in opaque
+      // directories it removed are skipped, and its mtimes are the whole, clamped seconds that
+      // the writer records
       LayerBlob blob = writer.writeDirectory(upper, true, out);
       written = true;
       return blob;
+    }
+
+    @Override
+    public Path freeze(long epochSeconds) throws IOException {
+      unmount();
+      if (detached) {
+        return null; // a killed process may still write through the detached mount
+      }
+      new CopiedUpDirs(upper, lowers).prune();
+      UpperAsLower.convert(upper, epochSeconds);
+      frozen = true;
+      return upper;
     }
 
     @Override

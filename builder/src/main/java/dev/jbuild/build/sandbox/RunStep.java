@@ -60,11 +60,27 @@ public record RunStep(
     }
   }
 
-  /** One layer of the stage's filesystem: where the blob is and its uncompressed digest. */
-  public record Layer(Path blob, Digest diffId) {
+  /**
+   * One layer of the stage's filesystem: where the blob is and its uncompressed digest; or, with
+   * an {@code earlyStep} other than 0 (and neither), the layer that a step started with {@link
+   * Sandbox#start} still writes ({@link Sandbox.Started#early}).
+   */
+  public record Layer(Path blob, Digest diffId, long earlyStep) {
     public Layer {
-      Objects.requireNonNull(blob, "blob");
-      Objects.requireNonNull(diffId, "diffId");
+      if (earlyStep == 0) {
+        Objects.requireNonNull(blob, "blob");
+        Objects.requireNonNull(diffId, "diffId");
+      }
+    }
+
+    /** A stored layer. */
+    public Layer(Path blob, Digest diffId) {
+      this(blob, diffId, 0);
+    }
+
+    /** Whether this is a layer still being written ({@link Sandbox.Started#early}). */
+    public boolean early() {
+      return earlyStep != 0;
     }
   }
 

@@ -34,6 +34,58 @@ public interface Sandbox extends AutoCloseable {
   }
 
   /**
+   * Starts a step and returns once its process succeeded; the returned step gives the layer,
+   * written to {@code layerOut} as {@link #run(RunStep, OutputStream, java.util.function.Consumer)}
+   * writes it. Where the sandbox can, the layer is written while the caller goes on, and {@link
+   * Started#early} names it for the next RUN step of the stage to stack meanwhile (issue 5/7).
+   * The default runs the step to its end.
+   *
+   * @throws DockerfileException or a {@link dev.jbuild.build.JbuildException} as {@code run}
+   */
+  default Started start(
+      RunStep step, OutputStream layerOut, java.util.function.Consumer<byte[]> headerIndex) {
+    LayerBlob blob = run(step, layerOut, headerIndex);
+    return new Started() {
+      @Override
+      public RunStep.Layer early() {
+        return null;
+      }
+
+      @Override
+      public LayerBlob layer() {
+        return blob;
+      }
+
+      @Override
+      public void cancel() {}
+    };
+  }
+
+  /** A step whose process succeeded ({@link #start}). */
+  interface Started {
+    /**
+     * The step's layer as a later RUN step of the same stage may stack it before it is written
+     * (in {@link RunStep#layers()}, in its place), or null when it cannot: then its {@link
+     * #layer()} goes there.
+     */
+    RunStep.Layer early();
+
+    /**
+     * Waits until the layer is written; once per step.
+     *
+     * @throws DockerfileException or a {@link dev.jbuild.build.JbuildException} naming the step
+     *     when writing it failed
+     */
+    LayerBlob layer();
+
+    /**
+     * Gives the step up before its {@link #layer()}: stops writing the layer and waits until
+     * the sandbox let go of it. Steps that stack its {@link #early()} layer fail.
+     */
+    void cancel();
+  }
+
+  /**
    * A hint that a stage with RUN steps is about to pull its base image (a cold build): start
    * what its first step will need, in the background. Never blocks or throws; a failure shows
    * at the first step. The default does nothing.

@@ -42,6 +42,12 @@ public final class SandboxWorker {
   private final LayerDirs layers;
   private final Snapshotter snapshotter;
   private final Map<Long, StepRun> runs = new ConcurrentHashMap<>();
+  /**
+   * The upper dirs that steps froze for the next step to stack (by step id), kept after their
+   * layer is written for a request that names one only then: the worker's life long, a few
+   * bytes each.
+   */
+  private final Map<Long, FrozenUpper> frozen = new ConcurrentHashMap<>();
   private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
   private final long pid = ProcessHandle.current().pid();
   private volatile boolean broken;
@@ -203,7 +209,7 @@ public final class SandboxWorker {
           send(new WorkerProtocol.Failed(r.id(), -1, "no snapshotter is available here", List.of()));
           continue;
         }
-        StepRun run = new StepRun(this, r.id(), r.step());
+        StepRun run = new StepRun(this, r.id(), r.step(), r.early());
         runs.put(r.id(), run);
         start("run-" + r.id(), () -> {
           try {
@@ -340,6 +346,16 @@ public final class SandboxWorker {
   /** Where the build stores a blob (the blob store's layout: {@code blobs/<alg>/<hex>}). */
   Path blobPath(dev.jbuild.oci.Digest digest) {
     return root.resolve("blobs").resolve(digest.algorithm()).resolve(digest.hex());
+  }
+
+  /** Records the frozen upper dir of step {@code id}. */
+  void frozen(long id, FrozenUpper upper) {
+    frozen.put(id, upper);
+  }
+
+  /** The frozen upper dir of step {@code id}, or null. */
+  FrozenUpper frozen(long id) {
+    return frozen.get(id);
   }
 
   LayerDirs layers() {

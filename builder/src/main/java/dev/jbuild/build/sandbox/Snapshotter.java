@@ -33,6 +33,19 @@ interface Snapshotter {
    */
   RootFs prepare(List<WorkerProtocol.LayerRef> layers, Path runDir) throws IOException;
 
+  /**
+   * As {@link #prepare(List, Path)}, where the layers given as {@link
+   * WorkerProtocol.LayerRef#early} are the directories in {@code early} (by step id): {@link
+   * FrozenUpper}s of this snapshotter's {@link RootFs#freeze}. The default has none.
+   */
+  default RootFs prepare(List<WorkerProtocol.LayerRef> layers, java.util.Map<Long, Path> early,
+      Path runDir) throws IOException {
+    if (!early.isEmpty()) {
+      throw new IllegalStateException(name() + " snapshotter given frozen upper dirs");
+    }
+    return prepare(layers, runDir);
+  }
+
   /** A prepared root filesystem. */
   interface RootFs extends Closeable {
 
@@ -45,6 +58,19 @@ interface Snapshotter {
      * undone.
      */
     LayerBlob writeLayer(LayerWriter writer, OutputStream out) throws IOException;
+
+    /**
+     * Before {@link #writeLayer}, right after the process ended and the mounts below the root
+     * were undone: makes the step's changes a directory in overlay lower-dir form ({@link
+     * UpperAsLower}) that nothing writes any more, from which {@link #writeLayer} then writes
+     * the same layer as without this call, so that a later step may stack it while the layer
+     * is written. Null, and nothing done, when this root filesystem cannot (the default).
+     *
+     * @param epochSeconds {@code SOURCE_DATE_EPOCH} of the layer, or {@code Long.MIN_VALUE}
+     */
+    default Path freeze(long epochSeconds) throws IOException {
+      return null;
+    }
 
     /**
      * After {@link #writeLayer}: a directory holding exactly the layer's tree in overlay

@@ -47,14 +47,24 @@ final class StepRun {
   private final SandboxWorker worker;
   private final long id;
   private final WorkerProtocol.StepSpec spec;
+  /** Whether the build asked for {@link WorkerProtocol.Ran} (see {@link FrozenUpper}). */
+  private final boolean early;
   private final Deque<String> tail = new ArrayDeque<>();
+  /** The frozen upper dirs of earlier steps that this one stacks. */
+  private final List<FrozenUpper> stacked = new ArrayList<>();
+  /** This step's upper dir once frozen, or null. */
+  private FrozenUpper frozen;
+  private Path runDir;
+  private Snapshotter.RootFs fs;
+  private RunContext context;
   private volatile Process process;
   private volatile boolean cancelled;
 
-  StepRun(SandboxWorker worker, long id, WorkerProtocol.StepSpec spec) {
+  StepRun(SandboxWorker worker, long id, WorkerProtocol.StepSpec spec, boolean early) {
     this.worker = worker;
     this.id = id;
     this.spec = spec;
+    this.early = early;
   }
 
   /** Kills the step's processes (the whole PID namespace dies with its first process). */
@@ -73,8 +83,72 @@ final class StepRun {
       answer = execute();
     } catch (IOException | RuntimeException e) {
       answer = new WorkerProtocol.Failed(id, -1, message(e), List.copyOf(tail));
+      if (frozen != null) {
+        frozen.failed(e);
+      }
     }
-    worker.send(answer);
+    if (frozen != null && answer instanceof WorkerProtocol.Done) {
+      // the clean-up waits for the next step, which stacks the upper dir, to let go of it; the
+      // build needs the layer before that step ends
+      worker.send(answer);
+      cleanUp();
+    } else {
+      cleanUp(); // a failed step's mounts and files are gone when the build hears of it
+      worker.send(answer);
+    }
+  }
+
+  /** Unmounts and deletes what the step made; a frozen upper dir once no step stacks it. */
+  private void cleanUp() {
+    if (context != null) {
+      context.undoAll();
+    }
+    if (fs != null) {
+      try {
+        fs.close();
+      } catch (IOException e) {
+        worker.log("cannot unmount the root filesystem of step " + id + ": " + e.getMessage());
+      }
+    }
+    for (FrozenUpper f : stacked) {
+      f.release(this);
+    }
+    if (frozen != null) {
+      frozen.awaitReleased();
+    }
+    if (runDir != null) {
+      try {
+        Trees.delete(runDir);
+      } catch (IOException e) {
+        worker.log("cannot delete " + runDir + ": " + e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * The step's layers as its snapshotter stacks them: frozen upper dirs of earlier steps
+   * ({@link WorkerProtocol.LayerRef#early}) go into {@code early}, by step id; an empty one is
+   * left out.
+   */
+  private List<WorkerProtocol.LayerRef> stackedLayers(Map<Long, Path> early) throws IOException {
+    List<WorkerProtocol.LayerRef> refs = new ArrayList<>();
+    for (WorkerProtocol.LayerRef r : spec.layers()) {
+      if (r.step() == 0) {
+        refs.add(r);
+        continue;
+      }
+      FrozenUpper f = worker.frozen(r.step());
+      if (f == null) {
+        throw new IOException("the sandbox worker has no layer of step " + r.step());
+      }
+      stacked.add(f);
+      Path dir = f.acquire(this);
+      if (dir != null) {
+        refs.add(r);
+        early.put(r.step(), dir);
+      }
+    }
+    return refs;
   }
 
   private static String message(Throwable e) {
@@ -92,96 +166,107 @@ final class StepRun {
       throw new IOException("RUN --mount is not available yet in this version of jbuild");
     }
     long begin = System.nanoTime();
-    Path runDir = worker.newRunDir(id);
-    Snapshotter.RootFs fs = null;
-    RunContext context = null;
-    try {
-      fs = worker.snapshotter().prepare(spec.layers(), runDir);
-      long prepared = System.nanoTime();
-      Path root = fs.root();
-      ExecUser user = ExecUser.resolve(spec.user(), root);
-      if (worker.mappedIds() == 1 && (user.uid() != 0 || user.gid() != 0)) {
-        throw new IOException(
-            "USER " + spec.user() + " needs uid " + user.uid() + " and gid " + user.gid()
-                + ", but only root is mapped in this user namespace: add a range for your user"
-                + " to /etc/subuid and /etc/subgid (e.g. 'sudo usermod --add-subuids"
-                + " 100000-165535 --add-subgids 100000-165535 "
-                + System.getProperty("user.name") + "')");
+    runDir = worker.newRunDir(id);
+    Map<Long, Path> earlyDirs = new java.util.HashMap<>();
+    List<WorkerProtocol.LayerRef> refs = stackedLayers(earlyDirs);
+    fs = worker.snapshotter().prepare(refs, earlyDirs, runDir);
+    long prepared = System.nanoTime();
+    Path root = fs.root();
+    ExecUser user = ExecUser.resolve(spec.user(), root);
+    if (worker.mappedIds() == 1 && (user.uid() != 0 || user.gid() != 0)) {
+      throw new IOException(
+          "USER " + spec.user() + " needs uid " + user.uid() + " and gid " + user.gid()
+              + ", but only root is mapped in this user namespace: add a range for your user"
+              + " to /etc/subuid and /etc/subgid (e.g. 'sudo usermod --add-subuids"
+              + " 100000-165535 --add-subgids 100000-165535 "
+              + System.getProperty("user.name") + "')");
+    }
+    Path scratch = Files.createDirectory(runDir.resolve("s"));
+    List<ResolvedMount> resolved;
+    try (java.io.DataInputStream d = new java.io.DataInputStream(
+        new java.io.ByteArrayInputStream(spec.resolvedMounts()))) {
+      resolved = ResolvedMount.readAll(d);
+    }
+    context = new RunContext(root, scratch, spec, mounts, resolved, user, worker.layers());
+    setUpDev(context, runDir);
+    setUpSys(context);
+    setUpEtc(context, runDir);
+    workdir(root, user);
+    if (!mounts.isEmpty()) {
+      preparation.prepare(context);
+    }
+    long started = System.nanoTime();
+    int exit = runProcess(root, user);
+    long ended = System.nanoTime();
+    IOException undo = context.undoAll();
+    context.removeStubs();
+    if (exit != 0) {
+      if (cancelled) {
+        return new WorkerProtocol.Failed(id, -1, "cancelled", List.copyOf(tail));
       }
-      Path scratch = Files.createDirectory(runDir.resolve("s"));
-      List<ResolvedMount> resolved;
-      try (java.io.DataInputStream d = new java.io.DataInputStream(
-          new java.io.ByteArrayInputStream(spec.resolvedMounts()))) {
-        resolved = ResolvedMount.readAll(d);
-      }
-      context = new RunContext(root, scratch, spec, mounts, resolved, user, worker.layers());
-      setUpDev(context, runDir);
-      setUpSys(context);
-      setUpEtc(context, runDir);
-      workdir(root, user);
-      if (!mounts.isEmpty()) {
-        preparation.prepare(context);
-      }
-      long started = System.nanoTime();
-      int exit = runProcess(root, user);
-      long ended = System.nanoTime();
-      IOException undo = context.undoAll();
-      context.removeStubs();
-      if (exit != 0) {
-        if (cancelled) {
-          return new WorkerProtocol.Failed(id, -1, "cancelled", List.copyOf(tail));
-        }
-        return new WorkerProtocol.Failed(id, exit, "", List.copyOf(tail));
-      }
-      if (undo != null) {
-        throw undo;
-      }
-      java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
-      long start = System.nanoTime();
-      long startCpu = cpu.getCurrentThreadCpuTime();
-      long startUser = cpu.getCurrentThreadUserTime();
-      LayerHeaders.Recorder headers = new LayerHeaders.Recorder();
-      LayerBlob blob = writeLayer(fs, headers);
-      long millis = (System.nanoTime() - start) / 1_000_000;
-      long cpuMillis = (cpu.getCurrentThreadCpuTime() - startCpu) / 1_000_000;
-      long kernelMillis = cpuMillis - (cpu.getCurrentThreadUserTime() - startUser) / 1_000_000;
-      long adoptStart = System.nanoTime();
-      String adopted = adopt(fs, blob);
-      worker.log("step " + id + ": root filesystem " + (prepared - begin) / 1_000_000
-          + " ms, mounts " + (started - prepared) / 1_000_000 + " ms, process "
-          + (ended - started) / 1_000_000 + " ms, snapshot " + millis + " ms (" + cpuMillis + " ms CPU, "
-          + kernelMillis + " ms of it in the kernel), layer "
-          + blob.size() + " bytes, upper dir " + adopted + " in "
-          + (System.nanoTime() - adoptStart) / 1_000_000 + " ms");
-      byte[] index = headers.toBytes();
-      return new WorkerProtocol.Done(id, blob.diffId().toString(), blob.digest().toString(),
-          blob.size(), blob.mediaType(), millis,
-          index != null && index.length <= MAX_SENT_INDEX ? index : null);
-    } finally {
-      if (context != null) {
-        context.undoAll();
-      }
-      if (fs != null) {
-        try {
-          fs.close();
-        } catch (IOException e) {
-          worker.log("cannot unmount the root filesystem of step " + id + ": " + e.getMessage());
-        }
-      }
-      try {
-        Trees.delete(runDir);
-      } catch (IOException e) {
-        worker.log("cannot delete " + runDir + ": " + e.getMessage());
+      return new WorkerProtocol.Failed(id, exit, "", List.copyOf(tail));
+    }
+    if (undo != null) {
+      throw undo;
+    }
+    long frozenAt = System.nanoTime();
+    Path upper = early ? fs.freeze(spec.epochSeconds()) : null;
+    if (upper != null) {
+      frozen = FrozenUpper.of(upper);
+      worker.frozen(id, frozen);
+      worker.send(new WorkerProtocol.Ran(id));
+    }
+    long frozenMillis = (System.nanoTime() - frozenAt) / 1_000_000;
+    // one layer after the other: this one is stored after the one below it anyway, and the
+    // two walks would compete for the cores with the step running on top of both
+    long waitAt = System.nanoTime();
+    for (FrozenUpper f : stacked) {
+      f.awaitWritten();
+    }
+    long waitMillis = (System.nanoTime() - waitAt) / 1_000_000;
+    java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
+    long start = System.nanoTime();
+    long startCpu = cpu.getCurrentThreadCpuTime();
+    long startUser = cpu.getCurrentThreadUserTime();
+    LayerHeaders.Recorder headers = new LayerHeaders.Recorder();
+    LayerBlob blob = writeLayer(fs, headers);
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    long cpuMillis = (cpu.getCurrentThreadCpuTime() - startCpu) / 1_000_000;
+    long kernelMillis = cpuMillis - (cpu.getCurrentThreadUserTime() - startUser) / 1_000_000;
+    long adoptStart = System.nanoTime();
+    String adopted = adopt(fs, blob, upper != null);
+    if (frozen != null) {
+      Path kept = worker.layers().root().resolve(blob.diffId().hex());
+      if (blob.diffId().equals(EMPTY_TAR)) {
+        frozen.written(null, null);
+      } else if (Files.isDirectory(kept)) {
+        frozen.written(kept, null);
+      } else {
+        frozen.written(null, "its upper dir was " + adopted);
       }
     }
+    worker.log("step " + id + ": root filesystem " + (prepared - begin) / 1_000_000
+        + " ms, mounts " + (started - prepared) / 1_000_000 + " ms, process "
+        + (ended - started) / 1_000_000 + " ms"
+        + (upper != null ? ", frozen in " + frozenMillis + " ms" : "")
+        + (stacked.isEmpty() ? "" : ", waited " + waitMillis + " ms for the layers below")
+        + ", snapshot " + millis + " ms (" + cpuMillis + " ms CPU, "
+        + kernelMillis + " ms of it in the kernel), layer "
+        + blob.size() + " bytes, upper dir " + adopted + " in "
+        + (System.nanoTime() - adoptStart) / 1_000_000 + " ms");
+    byte[] index = headers.toBytes();
+    return new WorkerProtocol.Done(id, blob.diffId().toString(), blob.digest().toString(),
+        blob.size(), blob.mediaType(), millis,
+        index != null && index.length <= MAX_SENT_INDEX ? index : null);
   }
 
   /**
    * Keeps the step's upper dir as the extracted dir of its layer, so that the next step stacks
    * it without extracting the blob again (issue 5). Before the answer goes out: the next step
-   * asks for the layer only then. Any failure leaves the layer to extraction.
+   * asks for the layer only then. Any failure leaves the layer to extraction. {@code converted}:
+   * {@link Snapshotter.RootFs#freeze} made it lower-dir form already.
    */
-  private String adopt(Snapshotter.RootFs fs, LayerBlob blob) {
+  private String adopt(Snapshotter.RootFs fs, LayerBlob blob, boolean converted) {
     Path upper = fs.writtenUpper();
     if (upper == null) {
       return "not reusable";
@@ -191,7 +276,7 @@ final class StepRun {
     }
     try {
       return worker.layers().adopt(upper, blob.diffId(), worker.blobPath(blob.digest()),
-          spec.epochSeconds()) ? "adopted" : "already extracted";
+          spec.epochSeconds(), converted) ? "adopted" : "already extracted";
     } catch (IOException | RuntimeException e) {
       worker.log("step " + id + ": the upper dir stays unused (the layer will be extracted): "
           + message(e));

@@ -55,23 +55,28 @@ final class UpperAsLower {
     c.children(upper, opaque);
   }
 
-  private void children(Path dir, boolean dirIsOpaque) throws IOException {
+  /** Converts the children of {@code dir}; true when it removed one (which changed its mtime). */
+  private boolean children(Path dir, boolean dirIsOpaque) throws IOException {
     List<Path> children = new ArrayList<>();
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
       ds.forEach(children::add);
     }
+    boolean removed = false;
     for (Path p : children) {
       Map<String, Object> a = Files.readAttributes(p, ATTRS, LinkOption.NOFOLLOW_LINKS);
       int fmt = (Integer) a.get("mode") & S_IFMT;
       boolean whiteout = fmt == S_IFCHR && (Long) a.get("rdev") == 0;
       if (fmt == S_IFSOCK || whiteout && dirIsOpaque) {
         Files.delete(p); // not in the layer (DirectoryWalk skips them)
+        removed = true;
         continue;
       }
+      // the mtime from before the removals below: the one the layer records, whether it is
+      // written before this conversion or after it (FrozenUpper)
       FileTime time = (FileTime) a.get("lastModifiedTime");
+      boolean changed = false;
       if (fmt == S_IFDIR) {
-        children(p, xattrs(p, true));
-        time = Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS); // removals change it
+        changed = children(p, xattrs(p, true));
       } else if (!whiteout) {
         xattrs(p, false);
       }
@@ -81,10 +86,11 @@ final class UpperAsLower {
       // a file copied up from a lower dir of this form has its mtime already (copy-up keeps it):
       // most of a chown -R's files. Extraction sets atime to the mtime too, but reads change
       // atime in a lower dir anyway, and no layer records it
-      if (mtime.getNano() != 0 || seconds != mtime.getEpochSecond()) {
+      if (changed || mtime.getNano() != 0 || seconds != mtime.getEpochSecond()) {
         Kernel.lutimes(p, seconds);
       }
     }
+    return removed;
   }
 
   /**

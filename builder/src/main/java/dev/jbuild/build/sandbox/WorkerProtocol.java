@@ -37,8 +37,14 @@ final class WorkerProtocol {
    *
    * @param id the request id, unique per worker
    * @param step what to run
+   * @param early whether to answer {@link Ran} as soon as the process succeeded and its changes
+   *     can be stacked by the next step, before the layer is written (issue 5/7)
    */
-  record RunRequest(long id, StepSpec step) implements Message {}
+  record RunRequest(long id, StepSpec step, boolean early) implements Message {
+    RunRequest(long id, StepSpec step) {
+      this(id, step, false);
+    }
+  }
 
   /**
    * Extract these layers (bottom first) now, in the background: a stage's base, sent while the
@@ -113,8 +119,21 @@ final class WorkerProtocol {
     }
   }
 
-  /** A layer blob (its path in the blob store) and its diffID ({@code sha256:…}). */
-  record LayerRef(String blob, String diffId) implements Serializable {}
+  /**
+   * A layer blob (its path in the blob store) and its diffID ({@code sha256:…}); or, with a
+   * {@code step} id other than 0, the layer that the worker's step of that id is still writing,
+   * whose changes it announced with {@link Ran} (blob and diffID are empty then).
+   */
+  record LayerRef(String blob, String diffId, long step) implements Serializable {
+    LayerRef(String blob, String diffId) {
+      this(blob, diffId, 0);
+    }
+
+    /** The layer that step {@code step} announced with {@link Ran}. */
+    static LayerRef early(long step) {
+      return new LayerRef("", "", step);
+    }
+  }
 
   /** A here-document file. */
   record Pipe(String name, byte[] content, int mode) implements Serializable {}
@@ -132,6 +151,13 @@ final class WorkerProtocol {
 
   /** One line of a step's output. */
   record Output(long id, String line) implements Message {}
+
+  /**
+   * The step's process succeeded and its changes are frozen: a later step may stack them as
+   * {@link LayerRef#early} now. The layer follows as {@link Data}, then {@link Done} or {@link
+   * Failed} (when writing it fails).
+   */
+  record Ran(long id) implements Message {}
 
   /** A chunk of the step's layer blob. */
   record Data(long id, byte[] bytes) implements Message {}
