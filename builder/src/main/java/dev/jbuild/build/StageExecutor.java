@@ -276,32 +276,33 @@ final class StageExecutor implements InstructionVisitor<Void> {
   /** Whether the instruction after the current one is a RUN (ONBUILD triggers: false). */
   private boolean nextIsRun;
   /**
-   * The RUN step before the current one, when its layer was still being written as its process
-   * ended: the current RUN step stacks it meanwhile ({@link dev.jbuild.build.sandbox.Sandbox.Started#early}). {@code
-   * fsKey} is its key already; {@code layers} and {@code config} get it at {@link #settlePending}.
+   * The RUN steps just before the current one whose layers were still being written as their
+   * processes ended, oldest first: the current RUN step stacks them meanwhile ({@link
+   * dev.jbuild.build.sandbox.Sandbox.Started#early}). {@code fsKey} is the last one's key
+   * already; {@code layers} and {@code config} get them at {@link #settlePending}.
    */
-  private PendingRun pendingRun;
+  private final java.util.ArrayDeque<PendingRun> pendingRuns = new java.util.ArrayDeque<>();
 
   /** A RUN step whose layer the sandbox still writes. */
   private record PendingRun(
       BuildRun.StartedRun started, CacheKey key, String createdBy, BuildEvent.Step step) {}
 
-  /** Waits for the pending RUN step's layer and adds it (its failure is thrown). */
+  /** Waits for the pending RUN steps' layers and adds them in order (a failure is thrown). */
   private void settlePending() {
-    PendingRun p = pendingRun;
-    if (p == null) {
-      return;
+    while (!pendingRuns.isEmpty()) {
+      PendingRun p = pendingRuns.removeFirst();
+      recordLayer(p.key(), p.createdBy(), p.step(), p.started().layer());
     }
-    pendingRun = null;
-    recordLayer(p.key(), p.createdBy(), p.step(), p.started().layer());
   }
 
-  /** Gives the pending RUN step up (the build failed): no layer, no cache entry. */
+  /**
+   * Gives the pending RUN steps up (the build failed): no layers, no cache entries. Oldest
+   * first: the worker fails the steps stacked on a given-up layer at once, where a step on top
+   * would wait for the layers below it before it gives up.
+   */
   private void cancelPending() {
-    PendingRun p = pendingRun;
-    if (p != null) {
-      pendingRun = null;
-      p.started().cancel();
+    while (!pendingRuns.isEmpty()) {
+      pendingRuns.removeFirst().started().cancel();
     }
   }
 
@@ -458,11 +459,11 @@ final class StageExecutor implements InstructionVisitor<Void> {
 
   /**
    * A RUN step without mounts that follows a RUN step or precedes one (issue 5/7): it stacks
-   * the layer of the step before while that is still written, if there is one, and when the
-   * next instruction is a RUN it leaves its own layer pending ({@link #pendingRun}), so that its
-   * snapshot runs beside the next step's process. Layers, cache entries and image config are
-   * recorded in step order all the same, each only once its layer is stored; a failure of the
-   * step below is the build's error.
+   * the layers of the steps before that are still being written, and when the next instruction
+   * is a RUN it leaves its own layer pending ({@link #pendingRuns}), so that the snapshots run
+   * beside the next steps' processes. Layers, cache entries and image config are recorded in
+   * step order all the same, each only once its layer is stored; a failure of a step below is
+   * the build's error.
    */
   private void pipelinedRun(CacheKey stepKey, String createdBy, RunStep runStep,
       RunMounts.Prepared prepared) {
@@ -481,8 +482,13 @@ final class StageExecutor implements InstructionVisitor<Void> {
     try (RunMounts.Acquired held = prepared.acquire()) {
       started = run.startInSandbox(held.apply(runStep));
     } catch (RuntimeException e) {
-      settlePending(); // a failure of the step below came first
+      settlePending(); // a failure of a step below came first
       throw e;
+    }
+    if (nextIsRun && started.early() != null) {
+      pendingRuns.addLast(new PendingRun(started, key, createdBy, step));
+      fsKey = key; // the next step's key descends from this one
+      return;
     }
     try {
       settlePending();
@@ -490,12 +496,7 @@ final class StageExecutor implements InstructionVisitor<Void> {
       started.cancel();
       throw e;
     }
-    if (nextIsRun && started.early() != null) {
-      pendingRun = new PendingRun(started, key, createdBy, step);
-      fsKey = key; // the next step's key descends from this one
-    } else {
-      recordLayer(key, createdBy, step, started.layer());
-    }
+    recordLayer(key, createdBy, step, started.layer());
   }
 
   private void addLayer(
@@ -876,15 +877,15 @@ final class StageExecutor implements InstructionVisitor<Void> {
     for (RunMount m : mounts) {
       kb.field("mount", m.toSpec());
     }
-    boolean pipelined = mounts.isEmpty() && (pendingRun != null || nextIsRun);
+    boolean pipelined = mounts.isEmpty() && (!pendingRuns.isEmpty() || nextIsRun);
     if (!pipelined) {
       settlePending();
     }
     RunMounts.Prepared prepared = run.runMounts().prepare(this, r, mounts, workdir);
     prepared.addKeyFields(kb);
     List<RunStep.Layer> base = baseLayers();
-    if (pendingRun != null) {
-      base.add(pendingRun.started().early());
+    for (PendingRun p : pendingRuns) {
+      base.add(p.started().early());
     }
     BuildEvent.Step current = step;
     RunStep runStep =

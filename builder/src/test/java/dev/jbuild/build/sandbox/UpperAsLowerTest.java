@@ -107,6 +107,22 @@ class UpperAsLowerTest {
     assertThat(Files.exists(plain.resolve("gone"), LinkOption.NOFOLLOW_LINKS)).isEqualTo(root);
   }
 
+  @Test
+  void aDirectoryKeepsTheMtimeItHadBeforeItsSocketWasRemoved() throws Exception {
+    // the layer records that mtime, whether it is written before the conversion or after it
+    // (a frozen upper dir, pipelined snapshots): the two must give the same layer
+    Path run = Files.createDirectory(upper.resolve("run"));
+    try (ServerSocketChannel ch = ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+      ch.bind(UnixDomainSocketAddress.of(run.resolve("s")));
+    }
+    Files.setLastModifiedTime(run, FileTime.from(Instant.parse("2026-12-07T01:02:03Z")));
+
+    UpperAsLower.convert(upper, Long.MIN_VALUE);
+
+    assertThat(run.resolve("s")).doesNotExist();
+    assertThat(mtime(run)).isEqualTo(FileTime.from(Instant.parse("2026-12-07T01:02:03Z")));
+  }
+
   private static void mknodWhiteout(Path p) throws Exception {
     Process m = new ProcessBuilder("mknod", p.toString(), "c", "0", "0").inheritIO().start();
     assertThat(m.waitFor()).isZero();
