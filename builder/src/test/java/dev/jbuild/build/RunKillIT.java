@@ -45,15 +45,21 @@ class RunKillIT {
   @TempDir Path tmp;
 
   /**
-   * The two points: a step's command running, a 150 MB step's layer being written. {@code
-   * WAIT} keeps the command alive at the first; the build after the kill sets it to 0.
+   * The three points: a step's command running, a 150 MB step's layer being written, and the
+   * next step's command running while that layer is still being written (pipelined snapshots).
+   * {@code WAIT} keeps the command alive at the first and the last; the build after the kill
+   * sets it to 0.
    */
   enum Point {
     RUN("FROM busybox\nARG WAIT=1000\nRUN echo one > /one\n"
         + "RUN echo kill-point-reached && sleep $WAIT && echo slept > /slept\n"),
     SNAPSHOT("FROM busybox\nARG WAIT=0\nRUN echo one > /one\n"
         + "RUN dd if=/dev/urandom of=/big bs=1M count=150 2>/dev/null && mkdir /many"
-        + " && for i in $(seq 1 2000); do echo $i > /many/$i; done && echo kill-point-reached\n");
+        + " && for i in $(seq 1 2000); do echo $i > /many/$i; done && echo kill-point-reached\n"),
+    PENDING("FROM busybox\nARG WAIT=1000\n"
+        + "RUN dd if=/dev/urandom of=/big bs=1M count=150 2>/dev/null && mkdir /many"
+        + " && for i in $(seq 1 2000); do echo $i > /many/$i; done\n"
+        + "RUN echo kill-point-reached && sleep $WAIT && echo slept > /slept\n");
 
     final String dockerfile;
 
@@ -79,7 +85,8 @@ class RunKillIT {
    * worker stops writing the layer as soon as the build is gone, well within {@link #GONE}.
    */
   @ParameterizedTest(name = "{0} during {1}, then prune")
-  @CsvSource({"KILL, RUN", "INT, RUN", "KILL, SNAPSHOT", "INT, SNAPSHOT"})
+  @CsvSource({"KILL, RUN", "INT, RUN", "KILL, SNAPSHOT", "INT, SNAPSHOT", "KILL, PENDING",
+      "INT, PENDING"})
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void killedBuildLeavesNothingBehindAfterPrune(String signal, Point point) throws Exception {
     try {
@@ -151,7 +158,9 @@ class RunKillIT {
         "--progress=plain", "--build-arg", "WAIT=0", "-o", "type=oci,dest=" + oci, ctx.toString()));
     assertThat(again.code).as("the build after the kill: %s", again.output).isZero();
     assertThat(ImageDump.read(oci).files())
-        .containsKeys(point == Point.RUN ? new String[] {"one", "slept"} : new String[] {"one", "big", "many/2000"});
+        .containsKeys(point == Point.RUN ? new String[] {"one", "slept"}
+            : point == Point.SNAPSHOT ? new String[] {"one", "big", "many/2000"}
+            : new String[] {"big", "many/2000", "slept"});
     Path cachedOci = tmp.resolve("oci-cached");
     Result cached = run(cli("build", "--root", rootDir.toString(), "--pull=never",
         "--progress=plain", "--build-arg", "WAIT=0", "-o", "type=oci,dest=" + cachedOci, ctx.toString()));
