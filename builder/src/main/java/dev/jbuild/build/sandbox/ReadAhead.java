@@ -38,11 +38,18 @@ final class ReadAhead extends InputStream {
   private void fill() {
     try {
       while (!closed) {
-        byte[] b = source.readNBytes(CHUNK);
-        if (b.length == 0) {
+        // read straight into the chunk: readNBytes(n) gathers 8 KiB pieces and copies them
+        // together, so the inflater ran 32 times per chunk on small buffers (0.1 s of CPU of a
+        // 127 MB base layer's 0.7)
+        byte[] b = new byte[CHUNK];
+        int n = 0;
+        for (int r; n < CHUNK && (r = source.read(b, n, CHUNK - n)) > 0; ) {
+          n += r;
+        }
+        if (n == 0) {
           break;
         }
-        chunks.put(b.length == CHUNK ? b : Arrays.copyOf(b, b.length));
+        chunks.put(n == CHUNK ? b : Arrays.copyOf(b, n));
       }
     } catch (IOException | RuntimeException e) {
       failure = e instanceof IOException ? (IOException) e : new IOException(e.toString(), e);
