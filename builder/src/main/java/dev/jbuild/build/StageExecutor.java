@@ -160,7 +160,8 @@ final class StageExecutor implements InstructionVisitor<Void> {
       // beside the pull, and extract the base as soon as it is in (issue 5)
       boolean[] pulled = {false};
       Runnable beforePull = () -> {};
-      if (planned.stage().instructions().stream().anyMatch(i -> i instanceof Run)) {
+      boolean hasRun = planned.stage().instructions().stream().anyMatch(i -> i instanceof Run);
+      if (hasRun) {
         beforePull = () -> {
           pulled[0] = true;
           run.sandbox().warmUp();
@@ -181,6 +182,10 @@ final class StageExecutor implements InstructionVisitor<Void> {
       }
       if (pulled[0]) {
         run.sandbox().prefetch(baseLayers());
+      } else if (hasRun) {
+        // a base in the store whose layers were never extracted here: its RUN steps have not
+        // run on this root, so the worker starts and extracts now rather than at the first RUN
+        run.sandbox().prefetchIfNew(baseLayers());
       }
       fsKey =
           CacheKey.builder("FROM")

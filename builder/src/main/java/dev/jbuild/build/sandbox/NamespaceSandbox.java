@@ -363,6 +363,24 @@ public final class NamespaceSandbox implements Sandbox {
     }
   }
 
+  /**
+   * Starts the worker and has it extract {@code layers} when one of them has no extracted
+   * directory on this root yet. A cached rebuild finds them all there (the build that filled
+   * the cache extracted them) and starts nothing; a cold one starts the worker at its FROM,
+   * beside the steps before its first RUN, instead of at that RUN (issues 5 and 7). A wrong
+   * guess (layers pruned while the cache kept their steps) costs a background extraction, which the worker drops
+   * when the build ends before it.
+   */
+  @Override
+  public void prefetchIfNew(List<RunStep.Layer> layers) {
+    for (RunStep.Layer l : layers) {
+      if (!java.nio.file.Files.isDirectory(root.layers().resolve(l.diffId().hex()))) {
+        ahead(layers);
+        return;
+      }
+    }
+  }
+
   private void ahead(List<RunStep.Layer> layers) {
     long generation;
     synchronized (this) {

@@ -98,6 +98,14 @@ public interface Sandbox extends AutoCloseable {
    */
   default void prefetch(java.util.List<RunStep.Layer> layers) {}
 
+  /**
+   * A hint that a stage with RUN steps starts on these layers (bottom first) and that whether
+   * its steps are cached is not known yet: prepare them in the background only where that is
+   * likely to be needed (they were never prepared on this root: its RUN steps have not run
+   * here). Never blocks or throws. The default does nothing.
+   */
+  default void prefetchIfNew(java.util.List<RunStep.Layer> layers) {}
+
   /** Releases what the sandbox holds (a worker process); the default holds nothing. */
   @Override
   default void close() {}

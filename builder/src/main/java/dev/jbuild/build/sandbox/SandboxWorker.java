@@ -49,6 +49,8 @@ public final class SandboxWorker {
    */
   private final Map<Long, FrozenUpper> frozen = new ConcurrentHashMap<>();
   private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+  /** Threads extracting layers ahead of the steps: stopped, not awaited, at shutdown. */
+  private final Set<Thread> aheadThreads = ConcurrentHashMap.newKeySet();
   private final long pid = ProcessHandle.current().pid();
   private volatile boolean broken;
   private volatile boolean stopping;
@@ -220,7 +222,7 @@ public final class SandboxWorker {
         });
       } else if (m instanceof WorkerProtocol.Extract) {
         List<WorkerProtocol.LayerRef> refs = ((WorkerProtocol.Extract) m).layers();
-        start("extract", () -> extractAhead(refs));
+        aheadThreads.add(start("extract", () -> extractAhead(refs)));
       } else if (m instanceof WorkerProtocol.Cancel) {
         StepRun run = runs.get(((WorkerProtocol.Cancel) m).id());
         if (run != null) {
@@ -269,7 +271,7 @@ public final class SandboxWorker {
         + " ms CPU on this thread; inflating is on another)");
   }
 
-  private void start(String name, Runnable body) {
+  private Thread start(String name, Runnable body) {
     Thread t = new Thread(() -> {
       try {
         body.run();
@@ -279,6 +281,7 @@ public final class SandboxWorker {
     }, name);
     threads.add(t);
     t.start();
+    return t;
   }
 
   /** Kills every step and waits (a while) for their cleanup. */
@@ -286,6 +289,11 @@ public final class SandboxWorker {
     stopping = true;
     for (StepRun r : runs.values()) {
       r.cancel();
+    }
+    // an extraction that no step waited for (the build ended first, or guessed wrong that its
+    // RUN steps would run): the interrupt ends it and its temporary directory goes
+    for (Thread t : aheadThreads) {
+      t.interrupt();
     }
     long deadline = System.nanoTime() + 20_000_000_000L;
     for (Thread t : Set.copyOf(threads)) {
