@@ -7,8 +7,14 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -138,6 +144,17 @@ public final class LayerApplier {
      */
     private final Set<Path> created = new HashSet<>();
     private final byte[] buffer = new byte[256 * 1024];
+    /**
+     * The target itself, and whether it is setgid: what is created in it then takes its group
+     * rather than the process's, so {@link #madeHere} does not count it.
+     */
+    private final Path top;
+    private final boolean topSetgid;
+    /** Whether new files belong to 0:0, so that lchown to 0:0 of one can be skipped. */
+    private final boolean createsAsRoot = Posix.createsAsRoot();
+    /** The umask the files are created under, -1 if unknown (then every mode is chmod'ed). */
+    private final int umask = Posix.umask();
+    private final Map<Integer, FileAttribute<Set<PosixFilePermission>>> permissions = new HashMap<>();
     long entries;
     long bytes;
     long whiteouts;
@@ -147,7 +164,8 @@ public final class LayerApplier {
 
     Run(RootPath root) throws IOException {
       this.root = root;
-      Path top = root.directory("", null);
+      top = root.directory("", null);
+      topSetgid = (Posix.lstat(top).mode() & 02000) != 0;
       try (DirectoryStream<Path> ds = Files.newDirectoryStream(top)) {
         if (!ds.iterator().hasNext()) {
           created.add(top); // an extraction into a new directory
@@ -182,31 +200,48 @@ public final class LayerApplier {
         delete(target, existing);
         existing = null;
       }
+      boolean fresh = madeHere(parent);
       switch (e.type()) {
         case DIRECTORY:
           if (existing == null) {
-            Files.createDirectory(target);
+            // writable while filling (the final mode is set at the end): made so when the
+            // umask lets it, one chmod per directory less
+            Files.createDirectory(target, permissions(0700));
             created.add(target);
+            if (umask < 0 || (umask & 0700) != 0) {
+              Posix.chmod(target, 0700);
+            }
+          } else {
+            Posix.chmod(target, 0700);
           }
-          Posix.chmod(target, 0700); // writable while filling; the final mode is set at the end
-          ownerAndXattrs(target, e);
+          ownerAndXattrs(target, e, existing == null && fresh);
           directories.add(new Object[] {target, e});
           break;
-        case FILE:
-          try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
-              StandardOpenOption.WRITE); InputStream in = e.content().open()) {
+        case FILE: {
+          // created with its permissions when the umask keeps them and no setuid, setgid or
+          // sticky bit is asked for (lchown would clear those): no chmod of the file then
+          int mode = e.mode() & 07777;
+          boolean modeSet = umask >= 0 && (mode & ~0777) == 0 && (mode & umask) == 0;
+          try (FileChannel out = FileChannel.open(target,
+                  EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                  permissions(modeSet ? mode : 0600));
+              InputStream in = e.content().open()) {
             long n = 0;
             for (int r; (r = in.read(buffer)) > 0; ) {
-              out.write(buffer, 0, r);
+              ByteBuffer b = ByteBuffer.wrap(buffer, 0, r);
+              while (b.hasRemaining()) {
+                out.write(b);
+              }
               n += r;
             }
             bytes += n;
           }
-          finish(target, e);
+          finish(target, e, fresh, modeSet);
           break;
+        }
         case SYMLINK:
           Posix.symlink(e.linkTarget(), target);
-          finish(target, e);
+          finish(target, e, fresh, false);
           break;
         case HARDLINK: {
           Path source = root.entry(e.linkTarget(), null);
@@ -228,11 +263,11 @@ public final class LayerApplier {
               | e.mode(), Posix.makedev(e.devMajor(), e.devMinor()))) {
             return;
           }
-          finish(target, e);
+          finish(target, e, fresh, false);
           break;
         case FIFO:
           Posix.mknod(target, Posix.S_IFIFO | e.mode(), 0);
-          finish(target, e);
+          finish(target, e, fresh, false);
           break;
         default:
           throw new IllegalStateException(e.type().toString());
@@ -249,6 +284,16 @@ public final class LayerApplier {
      */
     private Path directory(String dir, RootPath.Created create) throws IOException {
       Path p = resolved.get(dir);
+      if (p == null && !dir.isEmpty()) {
+        // a directory this application made, in a resolved parent, is that parent's child:
+        // resolving it again lstat'ed each of its components (4,100 statx for debian's base)
+        Path parent = resolved.get(LayerPaths.parent(dir));
+        Path child = parent == null ? null : parent.resolve(LayerPaths.name(dir));
+        if (child != null && created.contains(child)) {
+          p = child;
+          resolved.put(dir, p);
+        }
+      }
       if (p == null) {
         p = root.directory(dir, create);
         if (p != null) {
@@ -256,6 +301,25 @@ public final class LayerApplier {
         }
       }
       return p;
+    }
+
+    /**
+     * Whether what is created in {@code dir} belongs to the process's ids: a directory this
+     * application made is not setgid while it fills (0700 or 0755 until {@link
+     * #finishDirectories}), and the target counts when it is not setgid.
+     */
+    private boolean madeHere(Path dir) {
+      return created.contains(dir) && !(topSetgid && dir.equals(top));
+    }
+
+    private FileAttribute<Set<PosixFilePermission>> permissions(int mode) {
+      return permissions.computeIfAbsent(mode, m -> {
+        StringBuilder rwx = new StringBuilder();
+        for (int bit = 8; bit >= 0; bit--) {
+          rwx.append((m & (1 << bit)) == 0 ? '-' : "rwx".charAt((8 - bit) % 3));
+        }
+        return PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(rwx.toString()));
+      });
     }
 
     /** Records a path of this layer, and its ancestors as directories holding one. */
@@ -304,7 +368,7 @@ public final class LayerApplier {
         delete(target, a);
       }
       if (mknod(target, Posix.S_IFCHR | e.mode(), 0)) {
-        finish(target, e.withXattrs(Map.of()));
+        finish(target, e.withXattrs(Map.of()), madeHere(parent), false);
         mark(rel);
       }
     }
@@ -350,17 +414,27 @@ public final class LayerApplier {
       }
     }
 
-    /** Metadata of a non-directory, right after creating it. */
-    private void finish(Path target, LayerEntry e) throws IOException {
-      ownerAndXattrs(target, e);
-      if (e.type() != EntryType.SYMLINK) {
+    /**
+     * Metadata of a non-directory, right after creating it ({@code fresh}: in a directory of
+     * {@link #madeHere}; {@code modeSet}: created with its final mode).
+     */
+    private void finish(Path target, LayerEntry e, boolean fresh, boolean modeSet)
+        throws IOException {
+      ownerAndXattrs(target, e, fresh);
+      if (e.type() != EntryType.SYMLINK && !modeSet) {
         Posix.chmod(target, e.mode()); // after lchown, which clears setuid/setgid
       }
       Posix.lutimes(target, e.mtime().getEpochSecond(), e.mtime().getNano());
     }
 
-    private void ownerAndXattrs(Path target, LayerEntry e) throws IOException {
-      if (options.restoreOwnership()) {
+    /**
+     * Owner and xattrs of {@code target}; the lchown is skipped where the file was just created
+     * ({@code fresh}) by a process whose files belong to 0:0 and the entry asks for 0:0 (nearly
+     * every file of a base image: one syscall per file less).
+     */
+    private void ownerAndXattrs(Path target, LayerEntry e, boolean fresh) throws IOException {
+      if (options.restoreOwnership()
+          && !(fresh && createsAsRoot && e.uid() == 0 && e.gid() == 0)) {
         try {
           Posix.lchown(target, e.uid(), e.gid());
         } catch (Posix.PosixException x) {

@@ -70,6 +70,8 @@ final class Posix {
     static native int symlink(byte[] target, byte[] linkpath) throws LastErrorException;
 
     static native int geteuid();
+
+    static native int getegid();
   }
 
   /**
@@ -225,6 +227,28 @@ final class Posix {
 
   static boolean isRoot() {
     return LibC.geteuid() == 0;
+  }
+
+  /** Whether files this process creates belong to 0:0 (outside a setgid directory). */
+  static boolean createsAsRoot() {
+    return LibC.geteuid() == 0 && LibC.getegid() == 0;
+  }
+
+  /**
+   * The process's umask from {@code /proc/self/status} (Linux 4.7 and later), or -1 when it
+   * cannot be read; umask(2) cannot be read without setting it, which races other threads.
+   */
+  static int umask() {
+    try {
+      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+        if (line.startsWith("Umask:")) {
+          return Integer.parseInt(line.substring(6).trim(), 8);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    return -1;
   }
 
   /** Linux (glibc) dev_t encoding of major and minor. */

@@ -95,6 +95,56 @@ class LayerApplierTest {
     }
   }
 
+  /**
+   * A layer owned by 0:0 as a base image's is: files are created with their modes and not
+   * lchown'ed when the process's own files belong to 0:0; the tree must not tell.
+   */
+  @ParameterizedTest
+  @EnumSource(value = LayerApplier.Form.class)
+  void writeApplyWriteOfARootOwnedLayerGivesTheSameBytes(LayerApplier.Form form) throws Exception {
+    assumeTrue(Layers.root(), "a layer owned by root is restored only by root");
+    List<LayerEntry> entries = new ArrayList<>();
+    for (LayerEntry e : everything()) {
+      entries.add(e.withOwner(0, 0));
+    }
+    entries.add(LayerEntry.file("data/ro", 0444, new byte[] {1}).withOwner(0, 0).withMtime(T));
+    entries.add(LayerEntry.file("data/none", 0, new byte[] {2}).withOwner(0, 0).withMtime(T));
+    entries.add(LayerEntry.file("data/group-writable", 0664, new byte[] {3}).withOwner(0, 0).withMtime(T));
+    byte[] tar = Layers.tar(entries);
+    Path target = Files.createDirectory(tmp.resolve("target"));
+    LayerApplier.Options options = form == LayerApplier.Form.FLATTENED
+        ? LayerApplier.Options.flattened() : LayerApplier.Options.overlayLower();
+    new LayerApplier(options).apply(new ByteArrayInputStream(tar), target);
+    assertThat(Layers.tar(target)).isEqualTo(tar);
+  }
+
+  @Test
+  @Tag("root")
+  void aRootOwnedLayerAppliedInASetgidDirectoryOfAnotherGroupBelongsToRoot() throws Exception {
+    assumeTrue(Layers.root(), "chown to another group needs root");
+    Path target = Files.createDirectory(tmp.resolve("target"));
+    Posix.lchown(target, 0, 4242);
+    Posix.chmod(target, 02775); // what is created in it takes group 4242
+    List<LayerEntry> entries = List.of(
+        LayerEntry.file("top", 0644, new byte[] {1}),
+        LayerEntry.symlink("link", "top"),
+        LayerEntry.directory("d", 02775),
+        LayerEntry.file("d/f", 0600, new byte[] {2}),
+        LayerEntry.file("implicit/g", 0755, new byte[] {3}));
+    List<LayerEntry> owned = new ArrayList<>();
+    for (LayerEntry e : entries) {
+      owned.add(e.withOwner(0, 0).withMtime(T));
+    }
+    applyOnto(target, Layers.tar(owned));
+    for (String p : List.of("top", "link", "d", "d/f", "implicit/g")) {
+      assertThat(Layers.uid(target.resolve(p))).as(p).isZero();
+      assertThat(((Number) Files.getAttribute(target.resolve(p), "unix:gid", LinkOption.NOFOLLOW_LINKS)).longValue())
+          .as(p).isZero();
+    }
+    assertThat(Files.getAttribute(target.resolve("d"), "unix:mode")).isEqualTo(0040000 | 02775);
+    assertThat(Files.getAttribute(target.resolve("d/f"), "unix:mode")).isEqualTo(0100000 | 0600);
+  }
+
   @Test
   void restoresModesSetuidXattrsAndSymlinkTimes() throws Exception {
     List<LayerEntry> entries = everything();
