@@ -438,7 +438,9 @@ public final class NamespaceSandbox implements Sandbox {
     }
     try {
       WorkerLaunch launch =
-          WorkerLaunch.decide(m -> listener.onEvent(new BuildEvent.Warning(m)));
+          // JNA's library is kept beside the overlay marker, not in tmp/ (which empties)
+          WorkerLaunch.decide(m -> listener.onEvent(new BuildEvent.Warning(m)),
+              root.dir().resolve("sandbox-jna"));
       worker = Worker.start(launch, root, snapshotter);
     } catch (JbuildException e) {
       if (step != null && !(e instanceof BuildStepException)) {

@@ -45,6 +45,9 @@ record WorkerLaunch(List<String> command, boolean rootless, List<List<String>> i
    */
   static final String CLASS_LIST_PROPERTY = "jbuild.sandbox.classList";
 
+  /** JNA's library search path, which it computes with ldconfig when the property is unset. */
+  static final String JNA_PLATFORM_PATH = "jna.platform.library.path";
+
   /** Set to {@code false} to map ids with newuidmap even where {@code --map-auto} exists. */
   static final String MAP_AUTO_PROPERTY = "jbuild.sandbox.mapAuto";
 
@@ -58,9 +61,13 @@ record WorkerLaunch(List<String> command, boolean rootless, List<List<String>> i
     return !idMaps.isEmpty();
   }
 
-  /** Decides how to start the worker; warnings (one-id mapping) go to {@code warn}. */
-  static WorkerLaunch decide(Consumer<String> warn) {
-    List<String> java = javaCommand();
+  /**
+   * Decides how to start the worker; warnings (one-id mapping) go to {@code warn}; {@code
+   * jnaDir} (in the jbuild root) keeps JNA's native library for it ({@link #jnaBootDir}).
+   */
+  static WorkerLaunch decide(Consumer<String> warn, Path jnaDir) {
+    boolean root = Kernel.geteuid() == 0; // first: JNA loaded, javaCommand passes its path on
+    List<String> java = javaCommand(jnaBootDir(jnaDir));
     List<String> missing = new ArrayList<>();
     for (String tool : List.of("unshare", "setpriv", "setsid")) {
       if (which(tool).isEmpty()) {
@@ -74,7 +81,7 @@ record WorkerLaunch(List<String> command, boolean rootless, List<List<String>> i
     }
     List<String> cmd = new ArrayList<>();
     cmd.add("setsid"); // out of the terminal's process group: Ctrl-C reaches the build only
-    if (Kernel.geteuid() == 0) {
+    if (root) {
       cmd.addAll(List.of("unshare", "--mount", "--propagation", "private", "--"));
       cmd.addAll(java);
       return new WorkerLaunch(cmd, false, List.of());
@@ -150,8 +157,11 @@ record WorkerLaunch(List<String> command, boolean rootless, List<List<String>> i
     return new WorkerLaunch(cmd, true, maps);
   }
 
-  /** {@code java -cp … SandboxWorker}: this JVM's binary and the jars of jbuild's classes. */
-  static List<String> javaCommand() {
+  /**
+   * {@code java -cp … SandboxWorker}: this JVM's binary and the jars of jbuild's classes; JNA's
+   * native library from {@code jnaBootDir} when there is one.
+   */
+  static List<String> javaCommand(Optional<Path> jnaBootDir) {
     String javaBin =
         ProcessHandle.current().info().command()
             .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -160,12 +170,22 @@ record WorkerLaunch(List<String> command, boolean rootless, List<List<String>> i
     // C2 stays on: layer digests and gzip need its SHA-256 and CRC intrinsics
     cmd.addAll(List.of("-XX:+UseSerialGC", "-XX:-UsePerfData", "-Djava.awt.headless=true"));
     // the launcher's class-data archive holds the same jar's classes, the worker's among them
-    // (builder/cds/worker-classes.lst): map it too
+    // (builder/cds/worker-classes.lst): map it too, at the address it was dumped for as the
+    // launcher does (relocating it cost the worker ~35 ms of CPU at each start)
     for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (arg.startsWith("-XX:SharedArchiveFile=")) {
+      if (arg.startsWith("-XX:SharedArchiveFile=") || arg.equals("-XX:+UnlockDiagnosticVMOptions")
+          || arg.startsWith("-XX:ArchiveRelocationMode=")) {
         cmd.add(arg);
       }
     }
+    // JNA's first library load runs '/sbin/ldconfig -p' for its search path unless this
+    // property is set, and sets it: the worker takes this JVM's (a process spawned at every
+    // worker start, 20-230 ms of its readiness depending on the machine's load)
+    String jnaPath = System.getProperty(JNA_PLATFORM_PATH);
+    if (jnaPath != null) {
+      cmd.add("-D" + JNA_PLATFORM_PATH + "=" + jnaPath);
+    }
+    jnaBootDir.ifPresent(d -> cmd.add("-Djna.boot.library.path=" + d));
     String classList = System.getProperty(CLASS_LIST_PROPERTY);
     if (classList != null) {
       cmd.add("-XX:DumpLoadedClassList=" + classList);
@@ -173,6 +193,42 @@ record WorkerLaunch(List<String> command, boolean rootless, List<List<String>> i
     cmd.addAll(List.of("-cp", classPath()));
     cmd.add(SandboxWorker.class.getName());
     return cmd;
+  }
+
+  /**
+   * A directory of {@code jnaDir} holding JNA's native library ({@code libjnidispatch.so} of this
+   * JNA's native version and platform, copied from its jar once), for the worker's {@code
+   * jna.boot.library.path}: without it every worker unpacked the library into a temporary file
+   * (named with a SecureRandom) before its first native call, ~35 ms of CPU at each start.
+   * Empty when it cannot be written; the worker unpacks the library itself then.
+   */
+  static Optional<Path> jnaBootDir(Path jnaDir) {
+    String lib = System.mapLibraryName("jnidispatch");
+    String platform = com.sun.jna.Platform.RESOURCE_PREFIX;
+    Path dir = jnaDir.resolve(com.sun.jna.Native.VERSION_NATIVE + "-" + platform);
+    Path file = dir.resolve(lib);
+    if (Files.isRegularFile(file)) {
+      return Optional.of(dir);
+    }
+    try (java.io.InputStream in =
+        com.sun.jna.Native.class.getResourceAsStream("/com/sun/jna/" + platform + "/" + lib)) {
+      if (in == null) {
+        return Optional.empty(); // a JNA without it (its library comes from the system)
+      }
+      Files.createDirectories(dir);
+      // complete or absent: written beside it, then renamed (a concurrent build writes the same)
+      Path part = dir.resolve(lib + "." + ProcessHandle.current().pid() + ".part");
+      try {
+        Files.copy(in, part, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(part, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      } finally {
+        Files.deleteIfExists(part);
+      }
+      return Optional.of(dir);
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
   }
 
   /**
