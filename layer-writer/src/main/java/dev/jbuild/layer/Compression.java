@@ -94,18 +94,7 @@ public enum Compression {
    * runner to a workstation, while the compressor, the slowest stage of a zstd layer, is no
    * longer bound to one core (as {@code zstd -T0}, and containerd's and BuildKit's encoders).
    */
-  static final int ZSTD_WORKERS = zstdWorkers(Runtime.getRuntime().availableProcessors());
-
-  /**
-   * One worker per core but one: the writing thread (file reads, tar framing, the diffID) and
-   * the thread that hashes and writes the frame need a core of their own, about 1.5 s of CPU
-   * for a 500 MB layer. On 2 cores a second worker only competed with them: the frame's bytes
-   * are the same, and zstd used 0.4 s more CPU (3.3 s against 2.9 s, perf samples of
-   * {@code bench/layer-throughput.sh}'s data) for no shorter wall time.
-   */
-  static int zstdWorkers(int cores) {
-    return Math.max(1, Math.min(4, cores - 1));
-  }
+  static final int ZSTD_WORKERS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
   OutputStream compressor(OutputStream out, int level, int zstdWorkers) throws IOException {
     switch (this) {

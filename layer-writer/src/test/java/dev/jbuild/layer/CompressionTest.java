@@ -124,15 +124,6 @@ class CompressionTest {
   }
 
   @Test
-  void zstdLeavesACoreToTheWritingThreads() {
-    assertThat(Compression.zstdWorkers(1)).isEqualTo(1);
-    assertThat(Compression.zstdWorkers(2)).isEqualTo(1);
-    assertThat(Compression.zstdWorkers(3)).isEqualTo(2);
-    assertThat(Compression.zstdWorkers(5)).isEqualTo(4);
-    assertThat(Compression.zstdWorkers(64)).isEqualTo(4);
-  }
-
-  @Test
   void zstdNeedsAWorker() {
     assertThatThrownBy(() -> Compression.ZSTD.compressor(OutputStream.nullOutputStream(), 3, 0))
         .isInstanceOf(IllegalArgumentException.class)
