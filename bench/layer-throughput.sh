@@ -31,7 +31,13 @@ else
   "$FS/layers/cases/gen-contexts.sh" big-context >/dev/null
   DATA=$FS/layers/cases/big-context
 fi
-[ -f "$JAR" ] || (cd "$ROOT" && ./mvnw -B -ntp -q -o package -pl layer-writer,bench -am -DskipTests)
+# rebuilt when any source it is made from is newer: a jar left from an older checkout would be
+# measured under this commit's name
+srcs=("$ROOT/pom.xml")
+for m in grammar layer-writer cache builder bench; do srcs+=("$ROOT/$m/pom.xml" "$ROOT/$m/src/main"); done
+if [ ! -f "$JAR" ] || [ -n "$(find "${srcs[@]}" -newer "$JAR" -type f -print -quit)" ]; then
+  (cd "$ROOT" && ./mvnw -B -ntp -q -o package -pl layer-writer,bench -am -DskipTests)
+fi
 
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
