@@ -257,12 +257,16 @@ public final class NamespaceSandbox implements Sandbox {
     return new BuildStepException(step.span(), sb.toString());
   }
 
+  /** How the worker finds layer {@code l}: its blob and diffID, or the step that announced it. */
+  private static WorkerProtocol.LayerRef ref(RunStep.Layer l) {
+    return l.early() ? WorkerProtocol.LayerRef.early(l.earlyStep())
+        : new WorkerProtocol.LayerRef(l.blob().toAbsolutePath().toString(), l.diffId().toString());
+  }
+
   private static WorkerProtocol.StepSpec spec(RunStep step, Map<String, byte[]> extra) {
     List<WorkerProtocol.LayerRef> layers = new ArrayList<>();
     for (RunStep.Layer l : step.layers()) {
-      layers.add(l.early() ? WorkerProtocol.LayerRef.early(l.earlyStep())
-          : new WorkerProtocol.LayerRef(l.blob().toAbsolutePath().toString(),
-              l.diffId().toString()));
+      layers.add(ref(l));
     }
     List<String> mounts = new ArrayList<>();
     for (RunMount m : step.mounts()) {
@@ -393,8 +397,7 @@ public final class NamespaceSandbox implements Sandbox {
     List<WorkerProtocol.LayerRef> refs = new ArrayList<>();
     for (RunStep.Layer l : layers) {
       if (!l.early()) {
-        refs.add(new WorkerProtocol.LayerRef(l.blob().toAbsolutePath().toString(),
-            l.diffId().toString()));
+        refs.add(ref(l));
       }
     }
     Thread t = new Thread(() -> {
