@@ -181,26 +181,20 @@ public final class LayerWriter {
   private LayerBlob stream(OutputStream out, Producer producer) throws IOException {
     Compression c = options.compression();
     HashingOutputStream blob = new HashingOutputStream(out, false);
-    CompressionPipe written = null; // digest and write of the compressed stream, on a thread
-    CompressionPipe toGzip = null;  // the tar handed to the gzip thread
-    OutputStream compressor;
+    // compressed: the digest and the write of the compressed stream on a thread of their own
+    CompressionPipe written = c == Compression.NONE ? null : new CompressionPipe(blob);
+    OutputStream compressor = written == null ? blob : c.compressor(written, options.level());
+    CompressionPipe toGzip = null; // the tar handed to the gzip thread
     HashingOutputStream tar;
-    if (c == Compression.ZSTD) {
-      // zstd's own workers compress: this thread reads, frames and hashes the tar and hands it
-      // over (zstd copies it into its job buffers), a second one hashes and writes the frame.
-      written = new CompressionPipe(blob);
-      compressor = c.compressor(written, options.level());
-      tar = new HashingOutputStream(compressor, true, COPY_BUFFER);
-    } else if (c == Compression.GZIP) {
+    if (c == Compression.GZIP) {
       // Three stages: tar + diffID here, deflate on one thread (and ChunkedGzip's), the digest
       // and the write on another, so that 2 cores split the work evenly.
-      written = new CompressionPipe(blob);
-      compressor = c.compressor(written, options.level());
       toGzip = new CompressionPipe(compressor);
       tar = new HashingOutputStream(toGzip, true);
     } else {
-      compressor = blob;
-      tar = new HashingOutputStream(blob, true, COPY_BUFFER);
+      // zstd's own workers compress: this thread reads, frames and hashes the tar and hands it
+      // over (zstd copies it into its job buffers); a plain tar goes straight to the blob.
+      tar = new HashingOutputStream(compressor, true, COPY_BUFFER);
     }
     TarOutput tarOut = new TarOutput(tar);
     byte[] buffer = new byte[COPY_BUFFER];
