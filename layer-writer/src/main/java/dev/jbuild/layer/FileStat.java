@@ -3,7 +3,10 @@ package dev.jbuild.layer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -46,6 +49,20 @@ public record FileStat(
     } catch (Posix.PosixException e) {
       return Posix.jdkLstat(path);
     }
+  }
+
+  /**
+   * The permission bits (0777) of {@code mode} as the JDK's set; setuid, setgid and sticky have
+   * no place in it.
+   */
+  public static Set<PosixFilePermission> permissions(int mode) {
+    Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
+    for (PosixFilePermission p : PosixFilePermission.values()) {
+      if ((mode & (0400 >> p.ordinal())) != 0) { // OWNER_READ … OTHERS_EXECUTE, 0400 … 01
+        set.add(p);
+      }
+    }
+    return set;
   }
 
   /** Whether {@link #lstat} goes through statx here (else through the JDK). */

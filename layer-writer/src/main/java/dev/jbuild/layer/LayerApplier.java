@@ -313,13 +313,8 @@ public final class LayerApplier {
     }
 
     private FileAttribute<Set<PosixFilePermission>> permissions(int mode) {
-      return permissions.computeIfAbsent(mode, m -> {
-        StringBuilder rwx = new StringBuilder();
-        for (int bit = 8; bit >= 0; bit--) {
-          rwx.append((m & (1 << bit)) == 0 ? '-' : "rwx".charAt((8 - bit) % 3));
-        }
-        return PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(rwx.toString()));
-      });
+      return permissions.computeIfAbsent(
+          mode, m -> PosixFilePermissions.asFileAttribute(FileStat.permissions(m)));
     }
 
     /** Records a path of this layer, and its ancestors as directories holding one. */

@@ -22,6 +22,15 @@ class PosixTest {
 
   /** Posix.lstat (statx) must give what the JDK's lstat gives: the walk's layers depend on it. */
   @Test
+  void permissionsAreThoseTheJdkReadsBackForTheMode(@TempDir Path tmp) throws Exception {
+    Path f = Files.createFile(tmp.resolve("f"));
+    for (int mode : new int[] {0, 0644, 0755, 0700, 0070, 0007, 0777, 04755, 01777, 0421}) {
+      Files.setPosixFilePermissions(f, FileStat.permissions(mode));
+      assertThat(Posix.lstat(f).mode() & 07777).as("mode %o", mode).isEqualTo(mode & 0777);
+    }
+  }
+
+  @Test
   void lstatAgreesWithTheJdkOnEveryKindOfFile() throws Exception {
     // where statx is missing lstat is the JDK's own, and the comparison proves nothing
     assumeTrue(Posix.statxInUse(), "no statx here");

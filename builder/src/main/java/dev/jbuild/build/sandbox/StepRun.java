@@ -2,6 +2,7 @@ package dev.jbuild.build.sandbox;
 
 import dev.jbuild.dockerfile.ir.RunMount;
 import dev.jbuild.layer.Compression;
+import dev.jbuild.layer.FileStat;
 import dev.jbuild.layer.LayerBlob;
 import dev.jbuild.layer.LayerHeaders;
 import dev.jbuild.layer.LayerWriter;
@@ -355,7 +356,7 @@ final class StepRun {
           throw new IOException("bad here-document name \"" + p.name() + "\"");
         }
         Files.write(f, p.content());
-        Files.setPosixFilePermissions(f, permissions(p.mode()));
+        Files.setPosixFilePermissions(f, FileStat.permissions(p.mode()));
       }
       Kernel.bind(pipes, pipes, true);
     }
@@ -384,15 +385,6 @@ final class StepRun {
       return;
     }
     context.onUndo(() -> Kernel.umount(sys, Kernel.MNT_DETACH));
-  }
-
-  private static java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions(int mode) {
-    StringBuilder sb = new StringBuilder();
-    String rwx = "rwxrwxrwx";
-    for (int i = 0; i < 9; i++) {
-      sb.append((mode & (0400 >> i)) != 0 ? rwx.charAt(i) : '-');
-    }
-    return PosixFilePermissions.fromString(sb.toString());
   }
 
   /** {@code /etc/hosts}, {@code /etc/resolv.conf} and {@code /etc/hostname}, read-only. */
