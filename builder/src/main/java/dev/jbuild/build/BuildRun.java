@@ -12,7 +12,6 @@ import dev.jbuild.cache.BuildCache;
 import dev.jbuild.cache.CacheException;
 import dev.jbuild.cache.ImageStore;
 import dev.jbuild.cache.StoredBlob;
-import dev.jbuild.dockerfile.DockerfileException;
 import dev.jbuild.dockerfile.SourceSpan;
 import dev.jbuild.layer.LayerBlob;
 import dev.jbuild.layer.LayerEntry;
@@ -464,14 +463,7 @@ final class BuildRun {
     /** Waits for the layer and stores it. */
     LayerBlob layer() {
       try (out) {
-        LayerBlob blob = started.layer();
-        out.commit();
-        try {
-          LayerHeaders.install(store.blobs().headersPath(blob.digest()), headers);
-        } catch (IOException e) {
-          // a read-only index directory: the layer stack reads the blob instead
-        }
-        return blob;
+        return stored(out, started.layer(), headers);
       }
     }
 
@@ -488,15 +480,18 @@ final class BuildRun {
     byte[][] headers = new byte[1][];
     try (BlobWriter out = store.blobs().writer(null)) {
       LayerBlob blob = sandbox.run(runStep, out, index -> headers[0] = index);
-      out.commit();
-      try {
-        LayerHeaders.install(store.blobs().headersPath(blob.digest()), headers[0]);
-      } catch (IOException e) {
-        // a read-only index directory: the layer stack reads the blob instead
-      }
-      return blob;
-    } catch (DockerfileException | JbuildException e) {
-      throw e;
+      return stored(out, blob, headers[0]);
     }
+  }
+
+  /** Commits a RUN step's layer {@code blob} written to {@code out}, with its header index. */
+  private LayerBlob stored(BlobWriter out, LayerBlob blob, byte[] headers) {
+    out.commit();
+    try {
+      LayerHeaders.install(store.blobs().headersPath(blob.digest()), headers);
+    } catch (IOException e) {
+      // a read-only index directory: the layer stack reads the blob instead
+    }
+    return blob;
   }
 }
