@@ -158,15 +158,8 @@ final class StageExecutor implements InstructionVisitor<Void> {
     } else if (b instanceof BuildPlan.ImageBase) {
       // a stage with RUN steps that must pull its base runs them all: start the sandbox
       // beside the pull, and extract the base as soon as it is in (issue 5)
-      boolean[] pulled = {false};
-      Runnable beforePull = () -> {};
       boolean hasRun = planned.stage().instructions().stream().anyMatch(i -> i instanceof Run);
-      if (hasRun) {
-        beforePull = () -> {
-          pulled[0] = true;
-          run.sandbox().warmUp();
-        };
-      }
+      Runnable beforePull = hasRun ? run.sandbox()::warmUp : () -> {};
       BaseImages.Resolved r =
           run.baseImages()
               .resolve(((BuildPlan.ImageBase) b).ref(), platform, planned.stage().from().span(),
@@ -180,11 +173,9 @@ final class StageExecutor implements InstructionVisitor<Void> {
                 + layers.size() + " layers but its config " + config.rootfs().diffIds().size()
                 + " diffIDs");
       }
-      if (pulled[0]) {
-        run.sandbox().prefetch(baseLayers());
-      } else if (hasRun) {
-        // a base in the store whose layers were never extracted here: its RUN steps have not
-        // run on this root, so the worker starts and extracts now rather than at the first RUN
+      if (hasRun) {
+        // a base just pulled, or in the store but never extracted here (its RUN steps have not
+        // run on this root): the worker extracts it now rather than at the first RUN
         run.sandbox().prefetchIfNew(baseLayers());
       }
       fsKey =

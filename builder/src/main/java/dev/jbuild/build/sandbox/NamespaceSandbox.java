@@ -359,21 +359,13 @@ public final class NamespaceSandbox implements Sandbox {
     ahead(List.of());
   }
 
-  /** Starts the worker if needed and has it extract {@code layers}, on a thread of its own. */
-  @Override
-  public void prefetch(List<RunStep.Layer> layers) {
-    if (!layers.isEmpty()) {
-      ahead(layers);
-    }
-  }
-
   /**
    * Starts the worker and has it extract {@code layers} when one of them has no extracted
    * directory on this root yet. A cached rebuild finds them all there (the build that filled
    * the cache extracted them) and starts nothing; a cold one starts the worker at its FROM,
-   * beside the steps before its first RUN, instead of at that RUN (issues 5 and 7). A wrong
-   * guess (layers pruned while the cache kept their steps) costs a background extraction, which the worker drops
-   * when the build ends before it.
+   * beside the steps before its first RUN, instead of at that RUN (issues 5 and 7), and so
+   * does a base just pulled. A wrong guess (layers pruned while the cache kept their steps)
+   * costs a background extraction, which the worker drops when the build ends before it.
    */
   @Override
   public void prefetchIfNew(List<RunStep.Layer> layers) {

@@ -93,12 +93,6 @@ public interface Sandbox extends AutoCloseable {
   default void warmUp() {}
 
   /**
-   * A hint, after {@link #warmUp}, that a RUN step will stack these layers (bottom first):
-   * prepare them in the background. Never blocks or throws. The default does nothing.
-   */
-  default void prefetch(java.util.List<RunStep.Layer> layers) {}
-
-  /**
    * A hint that a stage with RUN steps starts on these layers (bottom first) and that whether
    * its steps are cached is not known yet: prepare them in the background only where that is
    * likely to be needed (they were never prepared on this root: its RUN steps have not run
