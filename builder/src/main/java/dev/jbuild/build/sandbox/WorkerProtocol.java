@@ -5,21 +5,26 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.io.OutputStream;
-import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
  * The private protocol between a build and its sandbox worker over the worker's stdin and
- * stdout: length-prefixed frames, each one serialized message. Both ends are the same jar, so
- * Java serialization of these records is the whole format; several steps share the pipe,
- * told apart by their request id. {@link Data}, the bulk of it, has a frame of its own
- * ({@link #writeData}): the marker {@value #DATA_FRAME} in place of a length, the id, the
- * length and the bytes, which serializing copied four times over on the two sides.
+ * stdout: length-prefixed frames, each one message: a tag byte, then its fields in order
+ * ({@link DataOutputStream}'s encodings; strings as a length and UTF-8, -1 for null). Both ends
+ * are the same jar, so the format has no versions. Several steps share the pipe, told apart by
+ * their request id. {@link Data}, the bulk of it, has a frame of its own ({@link #writeData}):
+ * the marker {@value #DATA_FRAME} in place of a length, the id, the length and the bytes.
+ *
+ * <p>Written by hand rather than with Java serialization, which this format was until it
+ * showed up on the first RUN step's critical path: deserializing records makes the JDK spin
+ * method-handle chains per record class, 60 ms of the worker's first request and 25 ms of the
+ * build's first answer, in JVMs that had just started.
  */
 final class WorkerProtocol {
   private static final int MAX_FRAME = 64 << 20;
@@ -28,7 +33,7 @@ final class WorkerProtocol {
   private WorkerProtocol() {}
 
   /** Anything sent either way. */
-  interface Message extends Serializable {}
+  interface Message {}
 
   // ---- build → worker ----
 
@@ -105,8 +110,7 @@ final class WorkerProtocol {
       int level,
       long epochSeconds,
       byte[] resolvedMounts,
-      Map<String, byte[]> extra)
-      implements Serializable {
+      Map<String, byte[]> extra) {
     StepSpec {
       args = List.copyOf(args);
       env = List.copyOf(env);
@@ -124,7 +128,7 @@ final class WorkerProtocol {
    * {@code step} id other than 0, the layer that the worker's step of that id is still writing,
    * whose changes it announced with {@link Ran} (blob and diffID are empty then).
    */
-  record LayerRef(String blob, String diffId, long step) implements Serializable {
+  record LayerRef(String blob, String diffId, long step) {
     LayerRef(String blob, String diffId) {
       this(blob, diffId, 0);
     }
@@ -136,7 +140,7 @@ final class WorkerProtocol {
   }
 
   /** A here-document file. */
-  record Pipe(String name, byte[] content, int mode) implements Serializable {}
+  record Pipe(String name, byte[] content, int mode) {}
 
   // ---- worker → build ----
 
@@ -198,9 +202,7 @@ final class WorkerProtocol {
       return;
     }
     java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream(256);
-    try (ObjectOutputStream oos = new ObjectOutputStream(buf)) {
-      oos.writeObject(m);
-    }
+    encode(new DataOutputStream(buf), m);
     out.writeInt(buf.size());
     buf.writeTo(out);
     out.flush();
@@ -242,11 +244,250 @@ final class WorkerProtocol {
     }
     byte[] b = new byte[size];
     in.readFully(b);
-    try (ObjectInputStream ois = new ObjectInputStream(new java.io.ByteArrayInputStream(b))) {
-      return (Message) ois.readObject();
-    } catch (ClassNotFoundException | ClassCastException e) {
+    DataInputStream frame = new DataInputStream(new java.io.ByteArrayInputStream(b));
+    Message m;
+    try {
+      m = decode(frame);
+    } catch (EOFException | RuntimeException e) {
       throw new IOException("bad sandbox worker frame: " + e, e);
     }
+    if (frame.available() != 0) {
+      throw new IOException("bad sandbox worker frame: " + frame.available()
+          + " bytes after its " + m.getClass().getSimpleName());
+    }
+    return m;
+  }
+
+  // ---- the messages' encoding ----
+
+  private static final byte RUN_REQUEST = 1;
+  private static final byte EXTRACT = 2;
+  private static final byte CANCEL = 3;
+  private static final byte PRUNE_REQUEST = 4;
+  private static final byte READY = 5;
+  private static final byte OUTPUT = 6;
+  private static final byte RAN = 7;
+  private static final byte DONE = 8;
+  private static final byte FAILED = 9;
+  private static final byte PRUNED = 10;
+
+  private static void encode(DataOutputStream out, Message m) throws IOException {
+    if (m instanceof RunRequest) {
+      RunRequest r = (RunRequest) m;
+      out.writeByte(RUN_REQUEST);
+      out.writeLong(r.id());
+      writeSpec(out, r.step());
+      out.writeBoolean(r.early());
+    } else if (m instanceof Extract) {
+      out.writeByte(EXTRACT);
+      writeLayers(out, ((Extract) m).layers());
+    } else if (m instanceof Cancel) {
+      out.writeByte(CANCEL);
+      out.writeLong(((Cancel) m).id());
+    } else if (m instanceof PruneRequest) {
+      PruneRequest p = (PruneRequest) m;
+      out.writeByte(PRUNE_REQUEST);
+      out.writeLong(p.id());
+      writeStrings(out, p.keepDiffIds());
+      out.writeLong(p.graceMillis());
+      out.writeBoolean(p.cacheMounts());
+    } else if (m instanceof Ready) {
+      Ready r = (Ready) m;
+      out.writeByte(READY);
+      out.writeBoolean(r.overlay());
+      writeString(out, r.overlayProblem());
+      out.writeLong(r.mappedIds());
+    } else if (m instanceof Output) {
+      Output o = (Output) m;
+      out.writeByte(OUTPUT);
+      out.writeLong(o.id());
+      writeString(out, o.line());
+    } else if (m instanceof Ran) {
+      out.writeByte(RAN);
+      out.writeLong(((Ran) m).id());
+    } else if (m instanceof Done) {
+      Done d = (Done) m;
+      out.writeByte(DONE);
+      out.writeLong(d.id());
+      writeString(out, d.diffId());
+      writeString(out, d.digest());
+      out.writeLong(d.size());
+      writeString(out, d.mediaType());
+      out.writeLong(d.snapshotMillis());
+      writeBytes(out, d.headerIndex());
+    } else if (m instanceof Failed) {
+      Failed f = (Failed) m;
+      out.writeByte(FAILED);
+      out.writeLong(f.id());
+      out.writeInt(f.exitCode());
+      writeString(out, f.message());
+      writeStrings(out, f.tail());
+    } else if (m instanceof Pruned) {
+      Pruned p = (Pruned) m;
+      out.writeByte(PRUNED);
+      out.writeLong(p.id());
+      out.writeInt(p.runDirs());
+      out.writeInt(p.layers());
+      out.writeInt(p.cacheMounts());
+      out.writeLong(p.bytes());
+    } else {
+      throw new IllegalArgumentException("not a sandbox worker message: " + m);
+    }
+  }
+
+  private static Message decode(DataInputStream in) throws IOException {
+    byte tag = in.readByte();
+    switch (tag) {
+      case RUN_REQUEST:
+        return new RunRequest(in.readLong(), readSpec(in), in.readBoolean());
+      case EXTRACT:
+        return new Extract(readLayers(in));
+      case CANCEL:
+        return new Cancel(in.readLong());
+      case PRUNE_REQUEST:
+        return new PruneRequest(in.readLong(), readStrings(in), in.readLong(), in.readBoolean());
+      case READY:
+        return new Ready(in.readBoolean(), readString(in), in.readLong());
+      case OUTPUT:
+        return new Output(in.readLong(), readString(in));
+      case RAN:
+        return new Ran(in.readLong());
+      case DONE:
+        return new Done(in.readLong(), readString(in), readString(in), in.readLong(),
+            readString(in), in.readLong(), readBytes(in));
+      case FAILED:
+        return new Failed(in.readLong(), in.readInt(), readString(in), readStrings(in));
+      case PRUNED:
+        return new Pruned(in.readLong(), in.readInt(), in.readInt(), in.readInt(), in.readLong());
+      default:
+        throw new IOException("bad sandbox worker frame: unknown message " + tag);
+    }
+  }
+
+  private static void writeSpec(DataOutputStream out, StepSpec s) throws IOException {
+    writeStrings(out, s.args());
+    writeStrings(out, s.env());
+    writeString(out, s.user());
+    writeString(out, s.workdir());
+    writeLayers(out, s.layers());
+    writeStrings(out, s.mounts());
+    writeString(out, s.network());
+    out.writeInt(s.pipes().size());
+    for (Pipe p : s.pipes()) {
+      writeString(out, p.name());
+      writeBytes(out, p.content());
+      out.writeInt(p.mode());
+    }
+    writeString(out, s.compression());
+    out.writeInt(s.level());
+    out.writeLong(s.epochSeconds());
+    writeBytes(out, s.resolvedMounts());
+    out.writeInt(s.extra().size());
+    for (Map.Entry<String, byte[]> e : s.extra().entrySet()) {
+      writeString(out, e.getKey());
+      writeBytes(out, e.getValue());
+    }
+  }
+
+  private static StepSpec readSpec(DataInputStream in) throws IOException {
+    List<String> args = readStrings(in);
+    List<String> env = readStrings(in);
+    String user = readString(in);
+    String workdir = readString(in);
+    List<LayerRef> layers = readLayers(in);
+    List<String> mounts = readStrings(in);
+    String network = readString(in);
+    int n = count(in);
+    List<Pipe> pipes = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      pipes.add(new Pipe(readString(in), readBytes(in), in.readInt()));
+    }
+    String compression = readString(in);
+    int level = in.readInt();
+    long epochSeconds = in.readLong();
+    byte[] resolvedMounts = readBytes(in);
+    n = count(in);
+    Map<String, byte[]> extra = new LinkedHashMap<>();
+    for (int i = 0; i < n; i++) {
+      extra.put(readString(in), readBytes(in));
+    }
+    return new StepSpec(args, env, user, workdir, layers, mounts, network, pipes, compression,
+        level, epochSeconds, resolvedMounts, extra);
+  }
+
+  private static void writeLayers(DataOutputStream out, List<LayerRef> layers) throws IOException {
+    out.writeInt(layers.size());
+    for (LayerRef l : layers) {
+      writeString(out, l.blob());
+      writeString(out, l.diffId());
+      out.writeLong(l.step());
+    }
+  }
+
+  private static List<LayerRef> readLayers(DataInputStream in) throws IOException {
+    int n = count(in);
+    List<LayerRef> layers = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      layers.add(new LayerRef(readString(in), readString(in), in.readLong()));
+    }
+    return layers;
+  }
+
+  private static void writeStrings(DataOutputStream out, List<String> strings) throws IOException {
+    out.writeInt(strings.size());
+    for (String s : strings) {
+      writeString(out, s);
+    }
+  }
+
+  private static List<String> readStrings(DataInputStream in) throws IOException {
+    int n = count(in);
+    List<String> strings = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      strings.add(readString(in));
+    }
+    return strings;
+  }
+
+  /** A string as its UTF-8 bytes ({@link DataOutputStream#writeUTF} stops at 64 KiB). */
+  private static void writeString(DataOutputStream out, String s) throws IOException {
+    writeBytes(out, s == null ? null : s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String readString(DataInputStream in) throws IOException {
+    byte[] b = readBytes(in);
+    return b == null ? null : new String(b, StandardCharsets.UTF_8);
+  }
+
+  private static void writeBytes(DataOutputStream out, byte[] b) throws IOException {
+    if (b == null) {
+      out.writeInt(-1);
+      return;
+    }
+    out.writeInt(b.length);
+    out.write(b);
+  }
+
+  private static byte[] readBytes(DataInputStream in) throws IOException {
+    int n = in.readInt();
+    if (n == -1) {
+      return null;
+    }
+    if (n < 0 || n > in.available()) {
+      throw new IOException("bad sandbox worker frame: a field of " + n + " bytes");
+    }
+    byte[] b = new byte[n];
+    in.readFully(b);
+    return b;
+  }
+
+  /** A list's length, which cannot be more than the bytes left of the frame. */
+  private static int count(DataInputStream in) throws IOException {
+    int n = in.readInt();
+    if (n < 0 || n > in.available()) {
+      throw new IOException("bad sandbox worker frame: a list of " + n + " elements");
+    }
+    return n;
   }
 
   static DataOutputStream output(OutputStream out) {
