@@ -1,16 +1,17 @@
 package dev.jbuild.build.sandbox;
 
+import dev.jbuild.layer.FileStat;
 import dev.jbuild.layer.Whiteouts;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RecursiveTask;
 
 /**
  * Turns an unmounted overlay upper dir, right after its layer was written from it, into the
@@ -33,9 +34,13 @@ import java.util.Map;
  * The mount stubs and the copied-up directories without change are gone before the layer is
  * written ({@link RunContext#removeStubs}, {@link CopiedUpDirs}); the root directory is no
  * entry of a layer and only loses the kernel's xattrs.
+ *
+ * <p>The conversion is on the build's critical path (the next RUN step waits for it), and a
+ * step that wrote 20,000 files took 270 ms on one thread: directories are converted as tasks
+ * of a fork/join pool with a thread per core, a directory's own mtime set once every task below
+ * it ended. The result does not depend on the order.
  */
 final class UpperAsLower {
-  private static final String ATTRS = "unix:mode,rdev,lastModifiedTime";
   private static final int S_IFMT = 0170000;
   private static final int S_IFDIR = 0040000;
   private static final int S_IFCHR = 0020000;
@@ -52,45 +57,94 @@ final class UpperAsLower {
   static void convert(Path upper, long epochSeconds) throws IOException {
     UpperAsLower c = new UpperAsLower(epochSeconds);
     boolean opaque = c.xattrs(upper, true);
-    c.children(upper, opaque);
+    ForkJoinPool pool = new ForkJoinPool(Runtime.getRuntime().availableProcessors());
+    try {
+      pool.invoke(c.new Children(upper, opaque));
+    } catch (RuntimeException e) {
+      // a task's failure reaches here as thrown, or as a copy made for this thread with the
+      // original as its cause
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof UncheckedIOException) {
+          throw ((UncheckedIOException) t).getCause();
+        }
+      }
+      throw e;
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
-  /** Converts the children of {@code dir}; true when it removed one (which changed its mtime). */
-  private boolean children(Path dir, boolean dirIsOpaque) throws IOException {
-    List<Path> children = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-      ds.forEach(children::add);
+  /** Converts the children of a directory; true when it removed one (which changed its mtime). */
+  private final class Children extends RecursiveTask<Boolean> {
+    private final Path dir;
+    private final boolean dirIsOpaque;
+
+    Children(Path dir, boolean dirIsOpaque) {
+      this.dir = dir;
+      this.dirIsOpaque = dirIsOpaque;
     }
-    boolean removed = false;
-    for (Path p : children) {
-      Map<String, Object> a = Files.readAttributes(p, ATTRS, LinkOption.NOFOLLOW_LINKS);
-      int fmt = (Integer) a.get("mode") & S_IFMT;
-      boolean whiteout = fmt == S_IFCHR && (Long) a.get("rdev") == 0;
-      if (fmt == S_IFSOCK || whiteout && dirIsOpaque) {
-        Files.delete(p); // not in the layer (DirectoryWalk skips them)
-        removed = true;
-        continue;
-      }
-      // the mtime from before the removals below: the one the layer records, whether it is
-      // written before this conversion or after it (FrozenUpper)
-      FileTime time = (FileTime) a.get("lastModifiedTime");
-      boolean changed = false;
-      if (fmt == S_IFDIR) {
-        changed = children(p, xattrs(p, true));
-      } else if (!whiteout) {
-        xattrs(p, false);
-      }
-      // a whiteout the kernel made has no xattrs, and extraction gives it none
-      Instant mtime = time.toInstant();
-      long seconds = Math.min(mtime.getEpochSecond(), epochSeconds);
-      // a file copied up from a lower dir of this form has its mtime already (copy-up keeps it):
-      // most of a chown -R's files. Extraction sets atime to the mtime too, but reads change
-      // atime in a lower dir anyway, and no layer records it
-      if (changed || mtime.getNano() != 0 || seconds != mtime.getEpochSecond()) {
-        Kernel.lutimes(p, seconds);
+
+    @Override
+    protected Boolean compute() {
+      try {
+        return children();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
       }
     }
-    return removed;
+
+    private boolean children() throws IOException {
+      List<Path> entries = new ArrayList<>();
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+        ds.forEach(entries::add);
+      }
+      boolean removed = false;
+      List<Children> below = new ArrayList<>();
+      List<Instant> belowTimes = new ArrayList<>();
+      for (Path p : entries) {
+        FileStat st = FileStat.lstat(p);
+        int fmt = st.mode() & S_IFMT;
+        boolean whiteout = fmt == S_IFCHR && st.rdev() == 0;
+        if (fmt == S_IFSOCK || whiteout && dirIsOpaque) {
+          Files.delete(p); // not in the layer (DirectoryWalk skips them)
+          removed = true;
+          continue;
+        }
+        // the mtime from before the removals below: the one the layer records, whether it is
+        // written before this conversion or after it (FrozenUpper)
+        if (fmt == S_IFDIR) {
+          Children task = new Children(p, xattrs(p, true));
+          task.fork();
+          below.add(task);
+          belowTimes.add(st.mtime());
+          continue;
+        }
+        if (!whiteout) {
+          xattrs(p, false);
+        }
+        // a whiteout the kernel made has no xattrs, and extraction gives it none
+        settle(p, st.mtime(), false);
+      }
+      for (int i = 0; i < below.size(); i++) {
+        Children task = below.get(i);
+        settle(task.dir, belowTimes.get(i), task.join());
+      }
+      return removed;
+    }
+  }
+
+  /**
+   * Sets the mtime (and atime) of {@code p} to the whole, clamped seconds the layer records,
+   * unless it has them already and nothing below it was removed.
+   */
+  private void settle(Path p, Instant mtime, boolean changed) throws IOException {
+    long seconds = Math.min(mtime.getEpochSecond(), epochSeconds);
+    // a file copied up from a lower dir of this form has its mtime already (copy-up keeps it):
+    // most of a chown -R's files. Extraction sets atime to the mtime too, but reads change
+    // atime in a lower dir anyway, and no layer records it
+    if (changed || mtime.getNano() != 0 || seconds != mtime.getEpochSecond()) {
+      Kernel.lutimes(p, seconds);
+    }
   }
 
   /**

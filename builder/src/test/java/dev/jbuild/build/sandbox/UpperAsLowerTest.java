@@ -123,6 +123,48 @@ class UpperAsLowerTest {
     assertThat(mtime(run)).isEqualTo(FileTime.from(Instant.parse("2026-12-07T01:02:03Z")));
   }
 
+  @Test
+  void aWideDeepTreeIsConvertedWholeEachDirectoryAfterItsChildren() throws Exception {
+    // converted by several threads: every entry gets its seconds, every directory keeps the
+    // second it had before its children were converted (and a socket removed)
+    Instant dirTime = Instant.parse("2026-12-07T05:06:07.25Z");
+    java.util.List<Path> dirs = new java.util.ArrayList<>();
+    java.util.List<Path> files = new java.util.ArrayList<>();
+    for (int a = 0; a < 8; a++) {
+      Path da = Files.createDirectory(upper.resolve("a" + a));
+      for (int b = 0; b < 25; b++) {
+        Path db = Files.createDirectory(da.resolve("b" + b));
+        for (int f = 0; f < 20; f++) {
+          Path p = Files.writeString(db.resolve("f" + f), "x");
+          Files.setLastModifiedTime(p, FileTime.from(NOW.plusMillis(f)));
+          files.add(p);
+        }
+        if (b == 7) {
+          try (ServerSocketChannel ch =
+              ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            ch.bind(UnixDomainSocketAddress.of(db.resolve("s")));
+          }
+        }
+        dirs.add(db);
+      }
+      dirs.add(da);
+    }
+    for (Path d : dirs) {
+      Files.setLastModifiedTime(d, FileTime.from(dirTime));
+    }
+
+    UpperAsLower.convert(upper, Long.MIN_VALUE);
+
+    for (Path p : files) {
+      assertThat(mtime(p)).isEqualTo(FileTime.from(Instant.parse("2026-12-07T01:02:03Z")));
+    }
+    for (Path d : dirs) {
+      assertThat(mtime(d)).as(d.toString())
+          .isEqualTo(FileTime.from(Instant.parse("2026-12-07T05:06:07Z")));
+    }
+    assertThat(upper.resolve("a3/b7/s")).doesNotExist();
+  }
+
   private static void mknodWhiteout(Path p) throws Exception {
     Process m = new ProcessBuilder("mknod", p.toString(), "c", "0", "0").inheritIO().start();
     assertThat(m.waitFor()).isZero();
