@@ -1,5 +1,6 @@
 package dev.jbuild.build.sandbox;
 
+import dev.jbuild.layer.FileStat;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -32,23 +33,39 @@ final class CopiedUpDirs {
   }
 
   void prune() throws IOException {
-    pruneChildren(upper, "");
+    pruneChildren(upper, "", FileStat.lstat(upper).nlink());
   }
 
-  /** Prunes below {@code dir}; true when {@code dir} is empty afterwards. */
-  private boolean pruneChildren(Path dir, String rel) throws IOException {
+  /**
+   * Prunes below {@code dir}, whose link count is {@code nlink}; true when {@code dir} is empty
+   * afterwards.
+   *
+   * <p>A directory's link count is 2 plus its subdirectories where the filesystem counts them
+   * (ext4, xfs; 1 where it does not, as btrfs): a directory of 2 has no subdirectory to prune,
+   * and is empty exactly when it has no entry at all. That spares the stat of every file of a
+   * step that wrote 20,000 of them into 200 new directories (90 ms of the step's critical path
+   * before its successor could start).
+   */
+  private boolean pruneChildren(Path dir, String rel, int nlink) throws IOException {
+    if (nlink == 2) {
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+        return !ds.iterator().hasNext();
+      }
+    }
     boolean empty = true;
     List<Path> children = new ArrayList<>();
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
       ds.forEach(children::add);
     }
     for (Path child : children) {
-      String childRel = rel.isEmpty() ? child.getFileName().toString()
-          : rel + "/" + child.getFileName();
-      if (Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)
-          && pruneChildren(child, childRel) && unchanged(child, childRel)) {
-        Files.delete(child);
-        continue;
+      FileStat st = FileStat.lstat(child);
+      if ((st.mode() & 0170000) == 0040000) {
+        String childRel = rel.isEmpty() ? child.getFileName().toString()
+            : rel + "/" + child.getFileName();
+        if (pruneChildren(child, childRel, st.nlink()) && unchanged(child, childRel)) {
+          Files.delete(child);
+          continue;
+        }
       }
       empty = false;
     }
