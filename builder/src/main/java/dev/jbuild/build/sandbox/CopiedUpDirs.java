@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * Removes from an overlay upper dir the directories that are there only because overlayfs
@@ -22,8 +21,6 @@ import java.util.Objects;
  * directories too). Directories with content stay: they are the parents of changes.
  */
 final class CopiedUpDirs {
-  private static final String ATTRS = "unix:mode,uid,gid,lastModifiedTime";
-
   private final Path upper;
   private final List<Path> lowersTopFirst;
 
@@ -82,12 +79,11 @@ final class CopiedUpDirs {
     if (lower == null) {
       return false;
     }
-    Map<String, Object> a = Files.readAttributes(dir, ATTRS, LinkOption.NOFOLLOW_LINKS);
-    Map<String, Object> b = Files.readAttributes(lower, ATTRS, LinkOption.NOFOLLOW_LINKS);
-    for (String k : List.of("mode", "uid", "gid", "lastModifiedTime")) {
-      if (!Objects.equals(a.get(k), b.get(k))) {
-        return false;
-      }
+    FileStat a = FileStat.lstat(dir);
+    FileStat b = FileStat.lstat(lower);
+    if (a.mode() != b.mode() || a.uid() != b.uid() || a.gid() != b.gid()
+        || a.mtimeNanos() != b.mtimeNanos()) {
+      return false;
     }
     return sameXattrs(withoutOverlay(xattrs), withoutOverlay(Kernel.xattrs(lower)));
   }
@@ -103,13 +99,12 @@ final class CopiedUpDirs {
       Path p = lower;
       for (int i = 0; i < parts.length; i++) {
         p = p.resolve(parts[i]);
-        Map<String, Object> a;
+        int fmt;
         try {
-          a = Files.readAttributes(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+          fmt = FileStat.lstat(p).mode() & 0170000;
         } catch (NoSuchFileException e) {
           break; // not in this layer: look below
         }
-        int fmt = (Integer) a.get("mode") & 0170000;
         if (fmt != 0040000) {
           return null; // a whiteout or a file hides everything below it
         }
