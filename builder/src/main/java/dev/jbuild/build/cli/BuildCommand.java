@@ -58,6 +58,10 @@ public final class BuildCommand implements Callable<Integer> {
 
   @CommandLine.ParentCommand Main main;
 
+  /** The streams when no picocli command line runs this ({@link PlainBuildLine}), else null. */
+  PrintWriter out;
+  PrintWriter err;
+
   @Parameters(
       index = "0",
       paramLabel = "CONTEXT",
@@ -134,8 +138,8 @@ public final class BuildCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
+    PrintWriter out = this.out != null ? this.out : spec.commandLine().getOut();
+    PrintWriter err = this.err != null ? this.err : spec.commandLine().getErr();
     BuildRequest request;
     RegistryOptions registryOptions;
     ProgressRenderer.Mode mode;

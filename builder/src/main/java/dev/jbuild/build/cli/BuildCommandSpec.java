@@ -38,6 +38,18 @@ final class BuildCommandSpec {
     if (line == null) {
       return NOT_HANDLED;
     }
+    BuildCommand plain = new BuildCommand();
+    if (PlainBuildLine.read(line, plain)) {
+      plain.main = new Main(interactive, out);
+      plain.out = new PrintWriter(out, true);
+      plain.err = new PrintWriter(err, true);
+      try {
+        return plain.call();
+      } finally {
+        plain.out.flush();
+        plain.err.flush();
+      }
+    }
     BuildCommand command = new BuildCommand();
     command.main = new Main(interactive, out);
     Help help = new Help();

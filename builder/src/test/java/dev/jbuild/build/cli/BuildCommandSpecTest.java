@@ -101,6 +101,94 @@ class BuildCommandSpecTest {
     assertThat(parse("--bogus .", false)).containsKey("refused");
   }
 
+  /** Lines only the plain reader's refusals are about (picocli takes or refuses them itself). */
+  private static final List<String> ODD_LINES =
+      List.of(
+          "@args .",
+          ". @args",
+          "-t @x .",
+          "--target a --target b .",
+          "-q -q .",
+          "--push --push .",
+          "--platform a,,b .",
+          "--platform a, .",
+          "--platform 'a,b' .",
+          "--label= .",
+          "-f=x .",
+          "-fx .",
+          "-t=x .",
+          "--pull never .",
+          "--pull",
+          "-t x",
+          "-t - .",
+          "-f - .",
+          "--iidfile - .",
+          "--build-arg -x .",
+          "-o type=oci,dest=- .",
+          "--root /r --root /s .",
+          "--no-cache=true .",
+          ". -",
+          "- .",
+          "-- .",
+          "--progress=plain --iidfile=/tmp/i -t=x .");
+
+  /** Command lines the plain reader must take, as builds are usually started. */
+  private static final List<String> PLAIN_LINES =
+      List.of(
+          ".",
+          "-",
+          "-t app:1 .",
+          "-t a -t b --tag=c --tag d .",
+          "-q -t x ctx",
+          "--root /r --progress plain --iidfile /tmp/i -t bench/x:jbuild /ctx",
+          "--root /r --progress plain --push --insecure-registry 127.0.0.1:5000 -t h/x ctx",
+          "--platform linux/amd64,linux/arm64 --platform linux/s390x .",
+          "--pull=never .",
+          "--pull=always -f Dockerfile.x --no-cache .",
+          "-f - .",
+          "--build-arg A=1 --build-arg B --label a=b --secret id=x,src=f --ssh default .",
+          "-o type=oci,dest=x.tar --output=type=registry --metadata-file m.json .",
+          "--registry-mirror docker.io=h:5000 --compression zstd --snapshotter copy --target t .",
+          ". -t after");
+
+  /** What the plain reader reads a line into, as {@link #parse} gives it; null if it refuses. */
+  private static Map<String, Object> parsePlain(String line) throws Exception {
+    BuildCommand c = new BuildCommand();
+    if (!PlainBuildLine.read(words(line), c)) {
+      return null;
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("help", false);
+    for (Field f : BuildCommand.class.getDeclaredFields()) {
+      if (f.isAnnotationPresent(CommandLine.Option.class)
+          || f.isAnnotationPresent(CommandLine.Parameters.class)) {
+        f.setAccessible(true);
+        out.put(f.getName(), f.get(c));
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void thePlainReaderReadsWhatTheAnnotationsReadOrLeavesTheLine() throws Exception {
+    List<String> all = new ArrayList<>(LINES);
+    all.addAll(ODD_LINES);
+    all.addAll(PLAIN_LINES);
+    int taken = 0;
+    for (String line : all) {
+      Map<String, Object> plain = parsePlain(line);
+      if (plain != null) {
+        taken++;
+        assertThat(plain).as(line).isEqualTo(parse(line, true));
+      }
+    }
+    for (String line : PLAIN_LINES) {
+      assertThat(parsePlain(line)).as(line).isNotNull();
+    }
+    assertThat(parsePlain("-t a -t b --tag=c --tag d .")).containsEntry("tags", List.of("a", "b", "c", "d"));
+    assertThat(taken).isGreaterThanOrEqualTo(PLAIN_LINES.size());
+  }
+
   /** An option added to BuildCommand and not here would fail this (its lines would still run). */
   @Test
   void hasEveryOptionOfTheAnnotatedModelWithTheSameParsing() {
