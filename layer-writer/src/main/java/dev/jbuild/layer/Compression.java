@@ -81,8 +81,11 @@ public enum Compression {
   /**
    * A compressing stream for a layer tar at {@code level}; closing it finishes the frame and
    * closes {@code out}. gzip stores the data of entries that do not shrink ({@link TarGzip}).
+   * The blob depends only on the tar's bytes, not on how they are split into writes: COPY
+   * layers ({@link LayerWriter}) and RUN layers (the sandbox's snapshots) compress the same
+   * tar into the same blob.
    */
-  OutputStream compressor(OutputStream out, int level) throws IOException {
+  public OutputStream compressor(OutputStream out, int level) throws IOException {
     return compressor(out, level, ZSTD_WORKERS);
   }
 

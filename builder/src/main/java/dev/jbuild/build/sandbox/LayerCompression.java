@@ -1,6 +1,5 @@
 package dev.jbuild.build.sandbox;
 
-import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
 import dev.jbuild.layer.Compression;
 import dev.jbuild.layer.LayerBlob;
 import dev.jbuild.oci.Digest;
@@ -11,26 +10,22 @@ import java.security.MessageDigest;
 
 /**
  * Compresses a step's layer tar, as the snapshotter writes it plain, into the blob on the way
- * to the build. gzip goes through the layer writer's tar-aware stream ({@link
- * Compression#gzipTar}), which stores the data of entries that do not shrink (jars, archives)
- * and deflates the rest, as for COPY layers: the choice depends only on the tar's bytes, so
- * every snapshotter gives the same blob.
+ * to the build, with the layer writer's own compressor ({@link Compression#compressor}): gzip
+ * through the tar-aware stream, which stores the data of entries that do not shrink (jars,
+ * archives) and deflates the rest, and multi-threaded zstd, as for COPY layers. Both depend
+ * only on the tar's bytes, so every snapshotter gives the same blob, and a RUN layer the blob a
+ * COPY of the same tree gives.
  *
  * <p>The tar streams straight into the compressor (it went to a file in the run directory
  * first, and was read back: 12.6 MB written and read again for a {@code chown -R} of 2,200
- * files, 200 MiB for a step writing a 200 MiB file). The blob is the same bytes: gzip's do not
- * depend on how the tar is split into writes, and zstd is given the tar in the same {@value
- * #ZSTD_PIECE}-byte pieces that copying the file gave it.
+ * files, 200 MiB for a step writing a 200 MiB file). zstd was single-threaded here until RUN
+ * and COPY layers were made to agree; the multi-threaded frame is another blob for the same
+ * tar, and no longer bound to one core.
  */
 final class LayerCompression extends OutputStream {
-  /** What InputStream.transferTo of JDK 17 wrote at a time when the tar came from a file. */
-  static final int ZSTD_PIECE = 8192;
-
   private final Compression compression;
   private final Hashing blob;
   private final OutputStream compressor;
-  private final byte[] piece;
-  private int held;
   private boolean closed;
 
   /**
@@ -43,8 +38,7 @@ final class LayerCompression extends OutputStream {
     }
     this.compression = compression;
     this.blob = new Hashing(out);
-    this.compressor = compressor(compression, level, blob);
-    this.piece = compression == Compression.ZSTD ? new byte[ZSTD_PIECE] : null;
+    this.compressor = compression.compressor(blob, level);
   }
 
   @Override
@@ -54,21 +48,7 @@ final class LayerCompression extends OutputStream {
 
   @Override
   public void write(byte[] b, int off, int len) throws IOException {
-    if (piece == null) {
-      compressor.write(b, off, len);
-      return;
-    }
-    while (len > 0) {
-      int n = Math.min(len, piece.length - held);
-      System.arraycopy(b, off, piece, held, n);
-      held += n;
-      off += n;
-      len -= n;
-      if (held == piece.length) {
-        compressor.write(piece, 0, held);
-        held = 0;
-      }
-    }
+    compressor.write(b, off, len);
   }
 
   /** Does nothing: a flush would end a zstd block early and change the blob. */
@@ -101,24 +81,7 @@ final class LayerCompression extends OutputStream {
       return;
     }
     closed = true;
-    try (OutputStream c = compressor) {
-      if (held > 0) {
-        c.write(piece, 0, held);
-        held = 0;
-      }
-    }
-  }
-
-  private static OutputStream compressor(Compression c, int level, OutputStream out)
-      throws IOException {
-    switch (c) {
-      case GZIP:
-        return Compression.gzipTar(out, level);
-      case ZSTD:
-        return new ZstdOutputStreamNoFinalizer(out, level).setChecksum(true);
-      default:
-        throw new IllegalArgumentException(c.toString());
-    }
+    compressor.close();
   }
 
   /** Counts and digests what passes to the blob; after a failure, passes nothing on. */

@@ -146,6 +146,37 @@ class SandboxTest {
   }
 
   @Test
+  void aZstdRunLayerIsTheBlobACopyOfTheSameTreeGives() throws IOException {
+    // RUN layers use the layer writer's own compressor: multi-threaded zstd, as COPY layers
+    Path ctx = tmp.resolve("ctx-zstd");
+    Files.createDirectories(ctx);
+    Files.writeString(ctx.resolve("Dockerfile"),
+        "FROM busybox:test\nRUN mkdir /d && seq 1 200000 > /d/n && echo hi > /d/f\n");
+    BuildResult r = new Builder(root, RegistryOptions.defaults(), sandbox, events::add)
+        .build(BuildRequest.builder(ctx).pull(PullPolicy.NEVER)
+            .compression(dev.jbuild.layer.Compression.ZSTD).build());
+    BlobStore blobs = BlobStore.open(root);
+    ImageManifest m = blobs.readManifest(r.manifest().digest()).value();
+    dev.jbuild.oci.Descriptor last = m.layers().get(m.layers().size() - 1);
+    assertThat(last.mediaType()).isEqualTo(dev.jbuild.layer.Compression.ZSTD.mediaType());
+    Map<String, LayerEntry> layer = lastLayer(r);
+    assertThat(content(layer.get("d/f"))).isEqualTo("hi\n");
+    // the same entries written by the layer writer (as a COPY writes them) give the same blob
+    List<LayerEntry> entries = new ArrayList<>();
+    for (LayerEntry e : layer.values()) {
+      entries.add(e.type() == EntryType.FILE
+          ? LayerEntry.file(e.path(), e.mode(), content(e).getBytes(StandardCharsets.UTF_8))
+              .withOwner(e.uid(), e.gid()).withMtime(e.mtime())
+          : e);
+    }
+    java.io.ByteArrayOutputStream copy = new java.io.ByteArrayOutputStream();
+    dev.jbuild.layer.LayerBlob written = new dev.jbuild.layer.LayerWriter(
+        dev.jbuild.layer.LayerWriter.Options.of(dev.jbuild.layer.Compression.ZSTD))
+        .write(entries, copy);
+    assertThat(written.digest()).isEqualTo(last.digest());
+  }
+
+  @Test
   void mountPointsAndCopiedUpDirectoriesStayOutOfTheLayer() throws IOException {
     Map<String, LayerEntry> layer = lastLayer(build("stubs", "FROM busybox:test\nRUN echo hi > /f\n"));
     assertThat(layer.keySet()).containsExactly("f");
