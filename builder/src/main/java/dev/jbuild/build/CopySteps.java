@@ -95,14 +95,11 @@ final class CopySteps {
                   PatternMatcher exclude =
                       excludes.get(k).isEmpty() ? null : PatternMatcher.compile(excludes.get(k));
                   for (SourceMatch m : context.resolve(words.get(k))) {
-                    for (ContextEntry e : context.walk(m, null, exclude)) {
-                      if (stop.get()) {
-                        return;
-                      }
-                      if (e.type() == dev.jbuild.build.context.EntryType.FILE) {
-                        context.hasher().contentDigest(e);
-                      }
+                    if (stop.get()) {
+                      return;
                     }
+                    // nothing to do when the stat cache remembers the selection as it is
+                    context.hasher().prefetch(context.walk(m, null, exclude), stop::get);
                   }
                 } catch (RuntimeException e) {
                   // the step itself reports what is wrong with its sources

@@ -109,13 +109,7 @@ public final class BuildContext implements AutoCloseable {
     StatCache cache =
         jbuildRoot == null
             ? StatCache.inMemory()
-            : StatCache.loadInBackground(
-                statCacheFile(jbuildRoot, real),
-                count -> {
-                  if (count >= ContextHasher.LARGE_SELECTION) {
-                    ContextHasher.warmUpSha256();
-                  }
-                });
+            : StatCache.loadInBackground(statCacheFile(jbuildRoot, real));
     try {
       return new BuildContext(real, ignore, null, Map.of(), cache);
     } catch (IOException e) {

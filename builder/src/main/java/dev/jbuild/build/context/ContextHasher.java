@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 
 /**
  * Content hashes of context files and the digest of a source selection, which feed the
@@ -50,6 +51,7 @@ public final class ContextHasher {
   private final LongAdder filesRead = new LongAdder();
   private final LongAdder bytesRead = new LongAdder();
   private final LongAdder cacheHits = new LongAdder();
+  private final AtomicBoolean warmUpStarted = new AtomicBoolean();
 
   ContextHasher(BuildContext context, StatCache cache) {
     this.context = context;
@@ -63,21 +65,21 @@ public final class ContextHasher {
    * @throws ContextException when the file cannot be read
    */
   public Digest contentDigest(ContextEntry entry) {
-    return Digest.sha256(contentSha256(entry, Instant.now()));
+    if (entry.type() != EntryType.FILE) {
+      throw new IllegalArgumentException("not a file: " + entry.path());
+    }
+    return Digest.sha256(contentSha256(entry, context.statForHash(entry), Instant.now()));
   }
 
   /**
    * {@link #contentDigest} as the 32 bytes of the hash, without a {@link Digest} object.
    *
+   * @param node the stat of the file ({@link BuildContext#statForHash})
    * @param now a time taken before the file is looked at: a hash remembered as taken then
    *     rather than later is only ever re-hashed sooner by the racy rule
    */
-  private byte[] contentSha256(ContextEntry entry, Instant now) {
-    if (entry.type() != EntryType.FILE) {
-      throw new IllegalArgumentException("not a file: " + entry.path());
-    }
+  private byte[] contentSha256(ContextEntry entry, Node node, Instant now) {
     String key = entry.contextPath();
-    Node node = context.statForHash(entry);
     StatCache.Entry cached = cache.get(key);
     long nowNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
     if (cached != null
@@ -107,13 +109,27 @@ public final class ContextHasher {
    * One digest over a selection as the cache key sees it: for each entry in the given order
    * its path, type, mode, size, link target and content hash. Modification times are left
    * out, as BuildKit leaves them out of its content checksums. Files are hashed in parallel.
+   *
+   * <p>A selection whose {@link Fingerprint} (every field of the digest but the content hashes,
+   * and for each file the stat the stat cache compares) is one the cache remembers gets the
+   * remembered digest: the files' stat entries would all be trusted and give the same hashes.
    */
   public Digest selectionDigest(List<ContextEntry> entries) {
+    int n = entries.size();
+    Node[] nodes = new Node[n];
+    byte[] fingerprint = fingerprint(entries, nodes);
+    Instant start = Instant.now();
+    byte[] memo = cache.memo(fingerprint, start.getEpochSecond());
+    if (memo != null) {
+      cacheHits.add(files(nodes));
+      return Digest.sha256(memo);
+    }
+    warmUpFor(n);
     // The content hashes (stat cache lookups, or reads) are taken in chunks by pool threads
     // while this thread feeds the chunks that are ready, in order, to the digest: the digest
     // is sequential, and on a cached rebuild it costs as much as the lookups.
-    int n = entries.size();
     byte[][] contents = new byte[n][];
+    AtomicBoolean racy = new AtomicBoolean();
     // small enough that a selection of a few large files still spreads over the threads
     int chunk = Math.max(1, Math.min(256, n / 64));
     int chunks = (n + chunk - 1) / chunk;
@@ -127,7 +143,7 @@ public final class ContextHasher {
         () -> {
           for (int k = 0; k < chunks && !abandoned.get(); k++) {
             if (claimed.compareAndSet(k, 0, 1)) {
-              fill(entries, contents, k, chunk, done.get(k));
+              fill(entries, nodes, contents, racy, k, chunk, done.get(k));
             }
           }
         };
@@ -143,7 +159,7 @@ public final class ContextHasher {
     try {
       for (int k = 0; k < chunks; k++) {
         if (claimed.compareAndSet(k, 0, 1)) {
-          fill(entries, contents, k, chunk, done.get(k));
+          fill(entries, nodes, contents, racy, k, chunk, done.get(k));
         }
         await(done.get(k));
         for (int i = k * chunk; i < Math.min(n, (k + 1) * chunk); i++) {
@@ -160,18 +176,95 @@ public final class ContextHasher {
       abandoned.set(true); // after a failure the helpers stop at their next chunk
     }
     out.flush();
-    return Digest.sha256(md.digest());
+    byte[] digest = md.digest();
+    if (!racy.get()) {
+      // every file's hash is now in the cache under the stat in the fingerprint, trusted
+      cache.remember(fingerprint, digest, start.getEpochSecond());
+    }
+    return Digest.sha256(digest);
+  }
+
+  /**
+   * Takes the content hashes of a selection's files ahead of {@link #selectionDigest}, one file
+   * at a time, until {@code stop} says so: nothing when the cache remembers the selection.
+   */
+  public void prefetch(List<ContextEntry> entries, BooleanSupplier stop) {
+    Node[] nodes = new Node[entries.size()];
+    byte[] fingerprint = fingerprint(entries, nodes);
+    if (cache.memo(fingerprint, Instant.now().getEpochSecond()) != null) {
+      return;
+    }
+    warmUpFor(entries.size());
+    for (int i = 0; i < nodes.length && !stop.getAsBoolean(); i++) {
+      if (nodes[i] != null) {
+        contentSha256(entries.get(i), nodes[i], Instant.now());
+      }
+    }
+  }
+
+  /**
+   * The fingerprint of a selection, filling {@code nodes} with the stat of each file (null for
+   * other entries).
+   *
+   * @throws ContextException when a file is no longer a regular file
+   */
+  private byte[] fingerprint(List<ContextEntry> entries, Node[] nodes) {
+    Fingerprint f = new Fingerprint(entries.size());
+    String base = entries.isEmpty() ? "" : entries.get(0).contextPath();
+    f.string(base);
+    for (int i = 0; i < nodes.length; i++) {
+      ContextEntry e = entries.get(i);
+      Node node = null;
+      if (e.type() == EntryType.FILE) {
+        node = context.statForHash(e);
+        nodes[i] = node;
+      }
+      f.add(e, base, node);
+    }
+    return f.bytes();
+  }
+
+  private static int files(Node[] nodes) {
+    int files = 0;
+    for (Node n : nodes) {
+      if (n != null) {
+        files++;
+      }
+    }
+    return files;
+  }
+
+  /**
+   * Starts the SHA-256 warm-up, once, when a large selection is about to be hashed without a
+   * memo in a context whose cache held many files (a rebuild after a change): its key bytes are
+   * then hashed by compiled code.
+   */
+  private void warmUpFor(int selectionSize) {
+    if (selectionSize >= LARGE_SELECTION
+        && cache.expectedEntries() >= LARGE_SELECTION
+        && warmUpStarted.compareAndSet(false, true)) {
+      Thread t = new Thread(ContextHasher::warmUpSha256, "jbuild-sha256-warmup");
+      t.setDaemon(true);
+      t.start();
+    }
   }
 
   /** Takes the content hashes of the files of chunk {@code k}, then completes {@code done}. */
   private void fill(
-      List<ContextEntry> entries, byte[][] contents, int k, int chunk,
-      CompletableFuture<Void> done) {
+      List<ContextEntry> entries, Node[] nodes, byte[][] contents, AtomicBoolean racy, int k,
+      int chunk, CompletableFuture<Void> done) {
     try {
       Instant now = Instant.now(); // one clock read per chunk: per file it showed in profiles
+      long racyFrom = now.getEpochSecond() * 1_000_000_000L + now.getNano() - RACY_NANOS;
       for (int i = k * chunk; i < Math.min(entries.size(), (k + 1) * chunk); i++) {
-        if (entries.get(i).type() == EntryType.FILE) {
-          contents[i] = contentSha256(entries.get(i), now);
+        Node node = nodes[i];
+        if (node != null) {
+          contents[i] = contentSha256(entries.get(i), node, now);
+          // a cache hit is older than the racy window by its definition; a fresh hash is in
+          // the cache now but would not be trusted next time: no memo then
+          if (node.mtimeNanos() >= racyFrom) {
+            racy.set(true);
+          }
         }
       }
       done.complete(null);
@@ -261,6 +354,113 @@ public final class ContextHasher {
       return "it was removed during the build";
     }
     return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+  }
+
+  /**
+   * What a selection digest depends on besides file contents, as bytes compared for equality:
+   * per entry its path, type, mode, size and link target (the digest's fields), its real path
+   * in the context, and for a file the stat identity the stat cache compares (size, mtime,
+   * ctime, inode, device, mode). Strings are length-prefixed and every field has a fixed
+   * place, so equal bytes mean equal fields. Never stored anywhere but beside the digest it
+   * stands for.
+   */
+  private static final class Fingerprint {
+    private byte[] buf;
+    private int n;
+
+    Fingerprint(int entries) {
+      buf = new byte[Math.max(256, entries * 96)];
+    }
+
+    /** One entry; {@code base} is the real path of the selection's first entry. */
+    void add(ContextEntry e, String base, Node node) {
+      string(e.path());
+      room(1 + 4 + 8 + 1);
+      buf[n++] = (byte) e.type().ordinal();
+      integer(e.mode());
+      number(e.size());
+      if (e.linkTarget() == null) {
+        buf[n++] = 0;
+      } else {
+        buf[n++] = 1;
+        string(e.linkTarget());
+      }
+      room(1);
+      if (below(e.contextPath(), base, e.path())) {
+        buf[n++] = 0; // the usual case, written without repeating the path
+      } else {
+        buf[n++] = 1;
+        string(e.contextPath());
+      }
+      room(1 + 5 * 8 + 4);
+      if (node == null) {
+        buf[n++] = 0;
+        return;
+      }
+      buf[n++] = 1;
+      number(node.size());
+      number(node.mtimeNanos());
+      number(node.ctimeNanos());
+      number(node.ino());
+      number(node.dev());
+      integer(node.mode());
+    }
+
+    /** Whether {@code contextPath} is {@code path} below {@code base}, as a walk makes it. */
+    private static boolean below(String contextPath, String base, String path) {
+      if (base.isEmpty()) {
+        return contextPath.equals(path);
+      }
+      if (path.isEmpty()) {
+        return contextPath.equals(base);
+      }
+      return contextPath.length() == base.length() + 1 + path.length()
+          && contextPath.charAt(base.length()) == '/'
+          && contextPath.startsWith(base)
+          && contextPath.endsWith(path);
+    }
+
+    /** The length in chars, then one byte per ASCII char and three (0x80, UTF-16) otherwise. */
+    void string(String s) {
+      int length = s.length();
+      room(4 + 3 * length);
+      integer(length);
+      for (int i = 0; i < length; i++) {
+        char c = s.charAt(i);
+        if (c < 0x80) {
+          buf[n++] = (byte) c;
+        } else {
+          buf[n++] = (byte) 0x80;
+          buf[n++] = (byte) (c >>> 8);
+          buf[n++] = (byte) c;
+        }
+      }
+    }
+
+    private void integer(int v) {
+      room(4);
+      buf[n++] = (byte) (v >>> 24);
+      buf[n++] = (byte) (v >>> 16);
+      buf[n++] = (byte) (v >>> 8);
+      buf[n++] = (byte) v;
+    }
+
+    private void number(long v) {
+      room(8);
+      for (int i = 56; i >= 0; i -= 8) {
+        buf[n++] = (byte) (v >>> i);
+      }
+    }
+
+    private void room(int bytes) {
+      if (buf.length - n < bytes) {
+        buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, n + bytes));
+      }
+    }
+
+    byte[] bytes() {
+      return java.util.Arrays.copyOf(buf, n);
+    }
   }
 
   /** Fills a buffer with a selection's fields and hands it to the digest when full. */
