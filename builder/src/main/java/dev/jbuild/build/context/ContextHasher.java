@@ -51,6 +51,7 @@ public final class ContextHasher {
   private final LongAdder filesRead = new LongAdder();
   private final LongAdder bytesRead = new LongAdder();
   private final LongAdder cacheHits = new LongAdder();
+  private final LongAdder selectionHits = new LongAdder();
   private final AtomicBoolean warmUpStarted = new AtomicBoolean();
 
   ContextHasher(BuildContext context, StatCache cache) {
@@ -122,6 +123,7 @@ public final class ContextHasher {
     byte[] memo = cache.memo(fingerprint, start.getEpochSecond());
     if (memo != null) {
       cacheHits.add(files(nodes));
+      selectionHits.increment();
       return Digest.sha256(memo);
     }
     warmUpFor(n);
@@ -310,6 +312,11 @@ public final class ContextHasher {
   /** How many content hashes came from the stat cache. */
   public long cacheHits() {
     return cacheHits.sum();
+  }
+
+  /** How many selection digests the stat cache remembered whole (their files count as hits). */
+  long selectionHits() {
+    return selectionHits.sum();
   }
 
   /** Persists the stat cache (atomically); a failure only costs the next build time. */

@@ -13,7 +13,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -186,6 +188,87 @@ class ContextHasherTest {
     Files.createSymbolicLink(ctx.resolve("d/l"), Path.of("c.txt"));
     try (BuildContext c = open()) {
       assertThat(selection(c, "d")).isNotEqualTo(withLink);
+    }
+  }
+
+  private interface Change {
+    void apply() throws IOException;
+  }
+
+  /**
+   * A remembered selection digest stands only for the exact stats it was taken under: after
+   * each kind of change the digest is the one a context without any cache computes, and it is
+   * remembered again for the next build.
+   */
+  @Test
+  void aRememberedSelectionIsExactlyTheComputedOne() throws IOException {
+    Path a = write("d/a.txt", "alpha");
+    Path b = write("d/b.txt", "beta");
+    write("d/sub/c.txt", "gamma");
+    Files.createSymbolicLink(ctx.resolve("d/l"), Path.of("a.txt"));
+    FileTime old = FileTime.from(Instant.parse("2001-01-01T00:00:00Z"));
+    Map<String, Change> changes = new LinkedHashMap<>();
+    changes.put("nothing", () -> {});
+    changes.put("content, same size and mtime", () -> {
+      FileTime t = Files.getLastModifiedTime(a);
+      Files.writeString(a, "ALPHA");
+      Files.setLastModifiedTime(a, t);
+    });
+    changes.put("mode", () -> Files.setPosixFilePermissions(a, PosixFilePermissions.fromString("rwx------")));
+    changes.put("mtime only", () -> Files.setLastModifiedTime(b, old));
+    changes.put("file added", () -> write("d/sub/new.txt", "n"));
+    changes.put("file removed", () -> Files.delete(ctx.resolve("d/sub/new.txt")));
+    changes.put("link target", () -> {
+      Files.delete(ctx.resolve("d/l"));
+      Files.createSymbolicLink(ctx.resolve("d/l"), Path.of("b.txt"));
+    });
+    changes.put("rename", () -> Files.move(b, ctx.resolve("d/b2.txt")));
+    changes.put(".dockerignore", () -> write(".dockerignore", "d/sub\n"));
+    for (Map.Entry<String, Change> change : changes.entrySet()) {
+      age();
+      Digest before;
+      try (BuildContext c = open()) {
+        before = selection(c, "d"); // remembered: nothing is in the racy window
+      }
+      try (BuildContext c = open()) {
+        assertThat(selection(c, "d")).isEqualTo(before);
+        assertThat(c.hasher().selectionHits()).as(change.getKey()).isEqualTo(1);
+        assertThat(c.hasher().filesRead()).isZero();
+        long files =
+            c.walk(c.resolve("d").get(0), null, null).stream()
+                .filter(e -> e.type() == EntryType.FILE)
+                .count();
+        assertThat(c.hasher().cacheHits()).as("its files count as hits").isEqualTo(files);
+      }
+      change.getValue().apply();
+      Digest computed;
+      try (BuildContext c = BuildContext.ofDirectory(ctx, null, null)) {
+        computed = selection(c, "d");
+      }
+      assertThat(computed.equals(before))
+          .as(change.getKey())
+          .isEqualTo(change.getKey().equals("nothing") || change.getKey().equals("mtime only"));
+      try (BuildContext c = open()) {
+        assertThat(selection(c, "d")).as(change.getKey()).isEqualTo(computed);
+        assertThat(c.hasher().selectionHits())
+            .as(change.getKey())
+            .isEqualTo(change.getKey().equals("nothing") ? 1 : 0);
+      }
+    }
+  }
+
+  @Test
+  void aSelectionWithAFileJustWrittenIsNotRemembered() throws IOException {
+    write("a.txt", "a");
+    age();
+    write("b.txt", "b");
+    try (BuildContext c = open()) {
+      selection(c, ".");
+    }
+    try (BuildContext c = open()) {
+      selection(c, ".");
+      assertThat(c.hasher().selectionHits()).isZero();
+      assertThat(c.hasher().filesRead()).isEqualTo(1); // b.txt, still racy
     }
   }
 

@@ -91,6 +91,28 @@ class StatCacheTest {
   }
 
   @Test
+  void rememberedSelectionsLoadBackAndExpire() throws IOException {
+    Path file = dir.resolve("cache");
+    StatCache c = StatCache.load(file);
+    c.put("a", entry(1));
+    byte[] digest = new byte[32];
+    Arrays.fill(digest, (byte) 7);
+    for (int i = 0; i < StatCache.MAX_MEMOS + 2; i++) {
+      c.remember(new byte[] {1, 2, (byte) i}, digest, NOW + i);
+    }
+    c.save(NOW + 20);
+    StatCache loaded = StatCache.load(file);
+    assertThat(loaded.memo(new byte[] {1, 2, 3}, NOW + 20)).isEqualTo(digest);
+    assertThat(loaded.memo(new byte[] {1, 2, 0}, NOW + 20)).as("the oldest are dropped").isNull();
+    assertThat(loaded.memo(new byte[] {1, 2}, NOW + 20)).isNull();
+    assertThat(loaded.memo(new byte[] {1, 2, 3, 4}, NOW + 20)).isNull();
+    assertThat(loaded.memo(new byte[] {1, 2, 3}, NOW + 3 + 25 * 3600))
+        .as("older than a day: the entries behind it get refreshed instead")
+        .isNull();
+    assertHolds(loaded, Map.of("a", entry(1)));
+  }
+
+  @Test
   void aMissingFileGivesAnEmptyCache() {
     assertThat(StatCache.load(dir.resolve("none")).size()).isZero();
     assertThat(StatCache.loadInBackground(dir.resolve("none")).size()).isZero();
