@@ -118,7 +118,7 @@ public final class ContextHasher {
   public Digest selectionDigest(List<ContextEntry> entries) {
     int n = entries.size();
     Node[] nodes = new Node[n];
-    byte[] fingerprint = fingerprint(entries, nodes);
+    byte[] fingerprint = fingerprint(entries, nodes, () -> false);
     Instant start = Instant.now();
     byte[] memo = cache.memo(fingerprint, start.getEpochSecond());
     if (memo != null) {
@@ -192,8 +192,9 @@ public final class ContextHasher {
    */
   public void prefetch(List<ContextEntry> entries, BooleanSupplier stop) {
     Node[] nodes = new Node[entries.size()];
-    byte[] fingerprint = fingerprint(entries, nodes);
-    if (cache.memo(fingerprint, Instant.now().getEpochSecond()) != null) {
+    byte[] fingerprint = fingerprint(entries, nodes, stop);
+    // stopped: the step computes the digest itself, hashing what the cache lacks on both cores
+    if (fingerprint == null || cache.memo(fingerprint, Instant.now().getEpochSecond()) != null) {
       return;
     }
     warmUpFor(entries.size());
@@ -206,15 +207,18 @@ public final class ContextHasher {
 
   /**
    * The fingerprint of a selection, filling {@code nodes} with the stat of each file (null for
-   * other entries).
+   * other entries); null when {@code stop} said so (asked every 1,024 entries).
    *
    * @throws ContextException when a file is no longer a regular file
    */
-  private byte[] fingerprint(List<ContextEntry> entries, Node[] nodes) {
+  private byte[] fingerprint(List<ContextEntry> entries, Node[] nodes, BooleanSupplier stop) {
     Fingerprint f = new Fingerprint(entries.size());
     String base = entries.isEmpty() ? "" : entries.get(0).contextPath();
     f.string(base);
     for (int i = 0; i < nodes.length; i++) {
+      if ((i & 1023) == 0 && stop.getAsBoolean()) {
+        return null;
+      }
       ContextEntry e = entries.get(i);
       Node node = null;
       if (e.type() == EntryType.FILE) {
@@ -381,36 +385,29 @@ public final class ContextHasher {
 
     /** One entry; {@code base} is the real path of the selection's first entry. */
     void add(ContextEntry e, String base, Node node) {
-      string(e.path());
-      room(1 + 4 + 8 + 1);
+      boolean below = below(e.contextPath(), base, e.path());
+      // first what follows: the flags say which of the optional fields are there
+      room(2);
       buf[n++] = (byte) e.type().ordinal();
-      integer(e.mode());
-      number(e.size());
-      if (e.linkTarget() == null) {
-        buf[n++] = 0;
-      } else {
-        buf[n++] = 1;
+      buf[n++] = (byte) ((e.linkTarget() == null ? 0 : 1) | (below ? 0 : 2) | (node == null ? 0 : 4));
+      string(e.path());
+      if (e.linkTarget() != null) {
         string(e.linkTarget());
       }
-      room(1);
-      if (below(e.contextPath(), base, e.path())) {
-        buf[n++] = 0; // the usual case, written without repeating the path
-      } else {
-        buf[n++] = 1;
+      if (!below) {
         string(e.contextPath());
       }
-      room(1 + 5 * 8 + 4);
-      if (node == null) {
-        buf[n++] = 0;
-        return;
+      room(4 + 8 + 5 * 8 + 4);
+      integer(e.mode());
+      number(e.size());
+      if (node != null) {
+        number(node.size());
+        number(node.mtimeNanos());
+        number(node.ctimeNanos());
+        number(node.ino());
+        number(node.dev());
+        integer(node.mode());
       }
-      buf[n++] = 1;
-      number(node.size());
-      number(node.mtimeNanos());
-      number(node.ctimeNanos());
-      number(node.ino());
-      number(node.dev());
-      integer(node.mode());
     }
 
     /** Whether {@code contextPath} is {@code path} below {@code base}, as a walk makes it. */
@@ -427,36 +424,30 @@ public final class ContextHasher {
           && contextPath.endsWith(path);
     }
 
-    /** The length in chars, then one byte per ASCII char and three (0x80, UTF-16) otherwise. */
+    /**
+     * Its UTF-8 length, then the bytes: one copy per string (a loop over its chars ran in the
+     * interpreter long enough to show).
+     */
     void string(String s) {
-      int length = s.length();
-      room(4 + 3 * length);
-      integer(length);
-      for (int i = 0; i < length; i++) {
-        char c = s.charAt(i);
-        if (c < 0x80) {
-          buf[n++] = (byte) c;
-        } else {
-          buf[n++] = (byte) 0x80;
-          buf[n++] = (byte) (c >>> 8);
-          buf[n++] = (byte) c;
-        }
-      }
+      byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+      room(4 + bytes.length);
+      integer(bytes.length);
+      System.arraycopy(bytes, 0, buf, n, bytes.length);
+      n += bytes.length;
     }
 
+    /** Big-endian, unrolled (callers make room). */
     private void integer(int v) {
-      room(4);
-      buf[n++] = (byte) (v >>> 24);
-      buf[n++] = (byte) (v >>> 16);
-      buf[n++] = (byte) (v >>> 8);
-      buf[n++] = (byte) v;
+      buf[n] = (byte) (v >>> 24);
+      buf[n + 1] = (byte) (v >>> 16);
+      buf[n + 2] = (byte) (v >>> 8);
+      buf[n + 3] = (byte) v;
+      n += 4;
     }
 
     private void number(long v) {
-      room(8);
-      for (int i = 56; i >= 0; i -= 8) {
-        buf[n++] = (byte) (v >>> i);
-      }
+      integer((int) (v >>> 32));
+      integer((int) v);
     }
 
     private void room(int bytes) {
