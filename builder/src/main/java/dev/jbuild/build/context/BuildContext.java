@@ -331,8 +331,8 @@ public final class BuildContext implements AutoCloseable {
     if (top == null || top.node.type() == EntryType.SYMLINK) {
       throw notFound(source.resolved());
     }
-    List<ContextEntry> out = new ArrayList<>();
-    out.add(entry("", top.node));
+    Walk walk = new Walk();
+    walk.add(entry("", top.node), top.node);
     if (top.node.type() == EntryType.DIRECTORY) {
       PatternMatcher in = include == null || include.isEmpty() ? null : include;
       PatternMatcher ex = exclude == null || exclude.isEmpty() ? null : exclude;
@@ -349,10 +349,47 @@ public final class BuildContext implements AutoCloseable {
           PatternMatcher.MatchState.NONE,
           ex,
           PatternMatcher.MatchState.NONE,
-          new ArrayList<>(),
-          out);
+          walk);
     }
-    return out;
+    return new Selection(
+        walk.entries.toArray(new ContextEntry[0]), walk.nodes.toArray(new Node[0]));
+  }
+
+  /**
+   * The entries a walk selected, each with its node, and the directories it holds back: they
+   * are selected only if something below them is.
+   */
+  private static final class Walk {
+    final List<ContextEntry> entries = new ArrayList<>();
+    final List<Node> nodes = new ArrayList<>();
+    final List<ContextEntry> pending = new ArrayList<>();
+    final List<Node> pendingNodes = new ArrayList<>();
+
+    /** Selects an entry, and the held-back directories above it. */
+    void add(ContextEntry e, Node n) {
+      if (!pending.isEmpty()) {
+        entries.addAll(pending);
+        nodes.addAll(pendingNodes);
+        pending.clear();
+        pendingNodes.clear();
+      }
+      entries.add(e);
+      nodes.add(n);
+    }
+
+    void holdBack(ContextEntry e, Node n) {
+      pending.add(e);
+      pendingNodes.add(n);
+    }
+
+    /** Drops {@code e} if it is still held back last (nothing below it was selected). */
+    void dropIfLast(ContextEntry e) {
+      int last = pending.size() - 1;
+      if (last >= 0 && pending.get(last) == e) {
+        pending.remove(last);
+        pendingNodes.remove(last);
+      }
+    }
   }
 
   /**
@@ -366,8 +403,7 @@ public final class BuildContext implements AutoCloseable {
       PatternMatcher.MatchState includeState,
       PatternMatcher exclude,
       PatternMatcher.MatchState excludeState,
-      List<ContextEntry> pending,
-      List<ContextEntry> out) {
+      Walk out) {
     for (Node n : listing(realDir).nodes) {
       String real = n.path();
       String rel = real.substring(cut); // the same string when the root is walked
@@ -388,9 +424,7 @@ public final class BuildContext implements AutoCloseable {
       ContextEntry e = entry(rel, n);
       if (n.type() != EntryType.DIRECTORY) {
         if (!excluded && included) {
-          out.addAll(pending);
-          pending.clear();
-          out.add(e);
+          out.add(e, n);
         }
         continue;
       }
@@ -398,17 +432,13 @@ public final class BuildContext implements AutoCloseable {
         continue;
       }
       if (!excluded && included) {
-        out.addAll(pending);
-        pending.clear();
-        out.add(e);
-        walkDir(real, cut, include, inChild, exclude, exChild, pending, out);
+        out.add(e, n);
+        walkDir(real, cut, include, inChild, exclude, exChild, out);
       } else {
         // kept only if something below it is selected
-        pending.add(e);
-        walkDir(real, cut, include, inChild, exclude, exChild, pending, out);
-        if (!pending.isEmpty() && pending.get(pending.size() - 1) == e) {
-          pending.remove(pending.size() - 1);
-        }
+        out.holdBack(e, n);
+        walkDir(real, cut, include, inChild, exclude, exChild, out);
+        out.dropIfLast(e);
       }
     }
   }

@@ -212,6 +212,7 @@ public final class ContextHasher {
    * @throws ContextException when a file is no longer a regular file
    */
   private byte[] fingerprint(List<ContextEntry> entries, Node[] nodes, BooleanSupplier stop) {
+    Selection walked = entries instanceof Selection ? (Selection) entries : null;
     Fingerprint f = new Fingerprint(entries.size());
     String base = entries.isEmpty() ? "" : entries.get(0).contextPath();
     f.string(base);
@@ -222,7 +223,8 @@ public final class ContextHasher {
       ContextEntry e = entries.get(i);
       Node node = null;
       if (e.type() == EntryType.FILE) {
-        node = context.statForHash(e);
+        // the walk's stat is the one statForHash finds for it, without a lookup by path
+        node = walked != null ? walked.node(i) : context.statForHash(e);
         nodes[i] = node;
       }
       f.add(e, base, node);
