@@ -14,6 +14,7 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
@@ -693,12 +694,36 @@ public final class BuildContext implements AutoCloseable {
               + ContextHasher.reason(e),
           e);
     }
-    nodes.sort((a, b) -> SlashPath.compare(a.name(), b.name()));
     Map<String, Node> byName = new HashMap<>(nodes.size() * 2);
     for (Node n : nodes) {
       byName.put(n.name(), n);
     }
-    return new Listing(List.copyOf(nodes), byName);
+    return new Listing(sortedByName(nodes, byName), byName);
+  }
+
+  /**
+   * The nodes in the UTF-8 byte order of their names. Sorted as Strings first: UTF-16 order is
+   * the same but where a surrogate meets a char above it, and String.compareTo is compiled to
+   * an intrinsic, where the comparator through SlashPath.compare was a fifth of reading a
+   * directory. The result is then checked pair by pair, which proves it sorted (the order is
+   * total, names are unique) or else sorts again the exact way.
+   */
+  private static List<Node> sortedByName(List<Node> nodes, Map<String, Node> byName) {
+    String[] names = new String[nodes.size()];
+    for (int i = 0; i < names.length; i++) {
+      names[i] = nodes.get(i).name();
+    }
+    Arrays.sort(names);
+    Node[] sorted = new Node[names.length];
+    for (int i = 0; i < names.length; i++) {
+      if (i > 0 && SlashPath.compare(names[i - 1], names[i]) >= 0) {
+        List<Node> exact = new ArrayList<>(nodes);
+        exact.sort((a, b) -> SlashPath.compare(a.name(), b.name()));
+        return List.copyOf(exact);
+      }
+      sorted[i] = byName.get(names[i]);
+    }
+    return List.of(sorted);
   }
 
   /** How many directories have been listed so far. */

@@ -163,6 +163,25 @@ class BuildContextTest {
     }
   }
 
+  /**
+   * A walk lists each directory in the UTF-8 byte order of the names (Go's), which parts from
+   * UTF-16 order where a surrogate pair meets a char above the surrogates: an emoji (U+1F600,
+   * F0 in UTF-8) sorts after U+FFFD (EF BF BD), though its first UTF-16 char (D83D) is below.
+   */
+  @Test
+  void walkOrderIsUtf8ByteOrderEvenWhereUtf16Differs() throws IOException {
+    for (String name : new String[] {"\ud83d\ude00", "\ufffd", "z", "\u00e9", "A", "a"}) {
+      write("d/" + name, name);
+      write("ascii/" + (name.length() == 1 && name.charAt(0) < 0x80 ? name : "x" + (int) name.charAt(0)), "1");
+    }
+    try (BuildContext c = open()) {
+      assertThat(paths(c.walk(c.resolve("d").get(0), null, null)))
+          .containsExactly("", "A", "a", "z", "\u00e9", "\ufffd", "\ud83d\ude00");
+      assertThat(paths(c.walk(c.resolve("ascii").get(0), null, null)))
+          .containsExactly("", "A", "a", "x233", "x55357", "x65533", "z");
+    }
+  }
+
   @Test
   void symlinksAreFollowedButNeverLeaveTheContext() throws IOException {
     write("etc/passwd", "inside");
