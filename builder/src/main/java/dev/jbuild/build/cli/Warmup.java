@@ -13,7 +13,7 @@ import java.nio.charset.StandardCharsets;
  * security providers behind SHA-256, the Dockerfile parser, JNA for the context's stats) on a
  * second core while picocli is still building its command model and reading the command line. A
  * no-change rebuild spends most of its time in class initialisation, so overlapping it is the
- * cheapest speed-up there is. Daemon thread, failures ignored: the real use redoes the work.
+ * cheapest speed-up there is. Daemon threads, failures ignored: the real use redoes the work.
  */
 final class Warmup {
 
@@ -35,34 +35,48 @@ final class Warmup {
         || !STARTED.compareAndSet(false, true)) {
       return;
     }
+    // two threads: the main thread wants the JSON (ObjectMapper, ~40-50 ms of it in the
+    // calendar and locale data behind Jackson's date format) about when it wants the digest and
+    // JNA (the stat cache's file name and the stat of the context directory); one thread doing
+    // both in either order left the main thread doing one of them itself
+    daemon(
+        "jbuild-warmup-json",
+        () -> {
+          byte[] config = CONFIG.getBytes(StandardCharsets.UTF_8);
+          RawJson.config(config).value().toJson();
+          // a record's first equals spins method handles (ObjectMethods): ~10 ms each for
+          // Digest (the base image's lookup) and Descriptor (tagging, the last serial step)
+          Descriptor a =
+              Descriptor.of(MediaTypes.OCI_MANIFEST, Digest.of(config), config.length)
+                  .withAnnotation(Descriptor.REF_NAME, "w");
+          Descriptor b =
+              Descriptor.of(MediaTypes.OCI_MANIFEST, Digest.of(config), config.length)
+                  .withAnnotation(Descriptor.REF_NAME, "w");
+          a.equals(b);
+        });
+    daemon(
+        "jbuild-warmup",
+        () -> {
+          // the first MessageDigest loads the security providers
+          Digest.of(CONFIG.getBytes(StandardCharsets.UTF_8));
+          // JNA (its classes, java.util.logging, libjnidispatch unpacked and loaded, statx
+          // bound): 40 ms or more, which the main thread spent itself when this came last
+          FileStat.statxInUse();
+          Dockerfiles.parse("warmup", DOCKERFILE.getBytes(StandardCharsets.UTF_8));
+        });
+  }
+
+  private static void daemon(String name, Runnable work) {
     Thread t =
         new Thread(
             () -> {
               try {
-                // in the order the build first needs them: the first MessageDigest loads the
-                // security providers (the stat cache's file name is the build's first hash)
-                byte[] config = CONFIG.getBytes(StandardCharsets.UTF_8);
-                Digest digest = Digest.of(config);
-                // JNA (its classes, java.util.logging, libjnidispatch unpacked and loaded,
-                // statx bound): 40 ms or more that the stat of the context directory, right
-                // after, would spend on the main thread (it did, warmed up after the JSON)
-                FileStat.statxInUse();
-                Dockerfiles.parse("warmup", DOCKERFILE.getBytes(StandardCharsets.UTF_8));
-                RawJson.config(config).value().toJson();
-                // a record's first equals spins method handles (ObjectMethods): ~10 ms each for
-                // Digest (the base image's lookup) and Descriptor (tagging, at the very end)
-                Descriptor a =
-                    Descriptor.of(MediaTypes.OCI_MANIFEST, digest, config.length)
-                        .withAnnotation(Descriptor.REF_NAME, "w");
-                Descriptor b =
-                    Descriptor.of(MediaTypes.OCI_MANIFEST, Digest.of(config), config.length)
-                        .withAnnotation(Descriptor.REF_NAME, "w");
-                a.equals(b);
+                work.run();
               } catch (RuntimeException | LinkageError e) {
                 // only a head start; the build does the same work for real
               }
             },
-            "jbuild-warmup");
+            name);
     t.setDaemon(true);
     t.start();
   }
