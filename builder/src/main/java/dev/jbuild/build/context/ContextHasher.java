@@ -118,7 +118,7 @@ public final class ContextHasher {
   public Digest selectionDigest(List<ContextEntry> entries) {
     int n = entries.size();
     Node[] nodes = new Node[n];
-    byte[] fingerprint = fingerprint(entries, nodes, () -> false);
+    byte[] fingerprint = fingerprintInParallel(entries, nodes);
     Instant start = Instant.now();
     byte[] memo = cache.memo(fingerprint, start.getEpochSecond());
     if (memo != null) {
@@ -212,13 +212,55 @@ public final class ContextHasher {
    * @throws ContextException when a file is no longer a regular file
    */
   private byte[] fingerprint(List<ContextEntry> entries, Node[] nodes, BooleanSupplier stop) {
-    Selection walked = entries instanceof Selection ? (Selection) entries : null;
-    Fingerprint f = new Fingerprint(entries.size());
     String base = entries.isEmpty() ? "" : entries.get(0).contextPath();
+    Fingerprint f = new Fingerprint(entries.size());
     f.string(base);
-    for (int i = 0; i < nodes.length; i++) {
+    return fingerprint(entries, nodes, base, 0, nodes.length, f, stop) ? f.bytes() : null;
+  }
+
+  /**
+   * {@link #fingerprint(List, Node[], BooleanSupplier)} in two halves, the second on a pool
+   * thread: on a no-change rebuild it is the step's only work after the walk, when the pool
+   * has nothing else to do.
+   */
+  private byte[] fingerprintInParallel(List<ContextEntry> entries, Node[] nodes) {
+    int n = entries.size();
+    if (n < LARGE_SELECTION) {
+      return fingerprint(entries, nodes, () -> false);
+    }
+    String base = entries.get(0).contextPath();
+    int mid = n / 2;
+    AtomicBoolean claimed = new AtomicBoolean();
+    CompletableFuture<byte[]> tail = new CompletableFuture<>();
+    Runnable second =
+        () -> {
+          if (claimed.compareAndSet(false, true)) {
+            try {
+              Fingerprint f = new Fingerprint(n - mid);
+              fingerprint(entries, nodes, base, mid, n, f, () -> false);
+              tail.complete(f.bytes());
+            } catch (RuntimeException | Error e) {
+              tail.completeExceptionally(e);
+            }
+          }
+        };
+    ForkJoinPool.commonPool().execute(second);
+    Fingerprint f = new Fingerprint(n);
+    f.string(base);
+    fingerprint(entries, nodes, base, 0, mid, f, () -> false); // its error first: walk order
+    second.run(); // when no pool thread has taken it yet
+    f.append(joined(tail));
+    return f.bytes();
+  }
+
+  /** Adds entries {@code [from, to)}; false when {@code stop} said so. */
+  private boolean fingerprint(
+      List<ContextEntry> entries, Node[] nodes, String base, int from, int to, Fingerprint f,
+      BooleanSupplier stop) {
+    Selection walked = entries instanceof Selection ? (Selection) entries : null;
+    for (int i = from; i < to; i++) {
       if ((i & 1023) == 0 && stop.getAsBoolean()) {
-        return null;
+        return false;
       }
       ContextEntry e = entries.get(i);
       Node node = null;
@@ -229,7 +271,21 @@ public final class ContextHasher {
       }
       f.add(e, base, node);
     }
-    return f.bytes();
+    return true;
+  }
+
+  private static byte[] joined(CompletableFuture<byte[]> f) {
+    try {
+      return f.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException) {
+        throw (RuntimeException) e.getCause();
+      }
+      if (e.getCause() instanceof Error) {
+        throw (Error) e.getCause();
+      }
+      throw e;
+    }
   }
 
   private static int files(Node[] nodes) {
@@ -456,6 +512,13 @@ public final class ContextHasher {
       if (buf.length - n < bytes) {
         buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, n + bytes));
       }
+    }
+
+    /** Bytes another Fingerprint made, as if added here. */
+    void append(byte[] bytes) {
+      room(bytes.length);
+      System.arraycopy(bytes, 0, buf, n, bytes.length);
+      n += bytes.length;
     }
 
     byte[] bytes() {

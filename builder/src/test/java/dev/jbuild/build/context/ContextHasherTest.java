@@ -257,6 +257,39 @@ class ContextHasherTest {
     }
   }
 
+  /** A selection this large is fingerprinted in two halves: a change in either is seen. */
+  @Test
+  void aLargeRememberedSelectionSeesAChangeInEitherHalf() throws IOException {
+    int files = ContextHasher.LARGE_SELECTION + 100;
+    for (int i = 0; i < files; i++) {
+      write(String.format("d/f%05d", i), "content " + i);
+    }
+    for (int changed : new int[] {10, files - 10}) {
+      age();
+      Digest before;
+      try (BuildContext c = open()) {
+        before = selection(c, "d");
+      }
+      try (BuildContext c = open()) {
+        assertThat(selection(c, "d")).isEqualTo(before);
+        assertThat(c.hasher().selectionHits()).isEqualTo(1);
+      }
+      Path f = ctx.resolve(String.format("d/f%05d", changed));
+      FileTime t = Files.getLastModifiedTime(f);
+      Files.writeString(f, Files.readString(f).toUpperCase(java.util.Locale.ROOT));
+      Files.setLastModifiedTime(f, t);
+      Digest computed;
+      try (BuildContext c = BuildContext.ofDirectory(ctx, null, null)) {
+        computed = selection(c, "d");
+      }
+      assertThat(computed).isNotEqualTo(before);
+      try (BuildContext c = open()) {
+        assertThat(selection(c, "d")).as("file %d changed", changed).isEqualTo(computed);
+        assertThat(c.hasher().selectionHits()).isZero();
+      }
+    }
+  }
+
   @Test
   void aSelectionWithAFileJustWrittenIsNotRemembered() throws IOException {
     write("a.txt", "a");
