@@ -199,10 +199,16 @@ final class StatCache {
     int body = bytes.length - 8;
     CRC32 crc = new CRC32();
     crc.update(bytes, 0, body);
-    if (in.getLong(body) != crc.getValue() || in.getInt() != MAGIC || in.getInt() != VERSION) {
+    if (in.getLong(body) != crc.getValue() || in.getInt() != MAGIC) {
       return EMPTY;
     }
-    int memoCount = in.getInt();
+    int version = in.getInt();
+    if (version != VERSION && version != 1) {
+      return EMPTY;
+    }
+    // version 1 (before memos) is read as it is: its entries spare the first build after an
+    // upgrade re-hashing the whole context
+    int memoCount = version == 1 ? 0 : in.getInt();
     if (memoCount < 0 || memoCount > MAX_MEMOS) {
       return EMPTY;
     }

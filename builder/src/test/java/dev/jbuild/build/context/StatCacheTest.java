@@ -112,6 +112,32 @@ class StatCacheTest {
     assertHolds(loaded, Map.of("a", entry(1)));
   }
 
+  /** A cache written before memos existed (version 1) keeps its entries. */
+  @Test
+  void aVersionOneFileIsRead() throws IOException {
+    Path file = dir.resolve("v1");
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    java.io.DataOutputStream out =
+        new java.io.DataOutputStream(new java.util.zip.CheckedOutputStream(bytes, crc));
+    StatCache.Entry e = entry(3);
+    out.writeInt(0x4a425343);
+    out.writeInt(1);
+    out.writeInt(1);
+    out.writeUTF("src/a.txt");
+    for (long v : new long[] {e.size(), e.mtimeNanos(), e.ctimeNanos(), e.ino(), e.dev()}) {
+      out.writeLong(v);
+    }
+    out.writeInt(e.mode());
+    out.write(e.sha256());
+    out.writeLong(e.hashedAtNanos());
+    out.writeLong(e.lastUsedSeconds());
+    out.flush();
+    new java.io.DataOutputStream(bytes).writeLong(crc.getValue());
+    Files.write(file, bytes.toByteArray());
+    assertHolds(StatCache.load(file), Map.of("src/a.txt", e));
+  }
+
   @Test
   void aMissingFileGivesAnEmptyCache() {
     assertThat(StatCache.load(dir.resolve("none")).size()).isZero();
