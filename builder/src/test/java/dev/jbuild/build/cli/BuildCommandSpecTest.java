@@ -80,6 +80,12 @@ class BuildCommandSpecTest {
       out.put("refused", e.getClass().getSimpleName());
       return out;
     }
+    return withFields(out, c);
+  }
+
+  /** {@code out} with the option and parameter fields of {@code c} added. */
+  private static Map<String, Object> withFields(Map<String, Object> out, BuildCommand c)
+      throws IllegalAccessException {
     for (Field f : BuildCommand.class.getDeclaredFields()) {
       if (f.isAnnotationPresent(CommandLine.Option.class)
           || f.isAnnotationPresent(CommandLine.Parameters.class)) {
@@ -159,14 +165,7 @@ class BuildCommandSpecTest {
     }
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("help", false);
-    for (Field f : BuildCommand.class.getDeclaredFields()) {
-      if (f.isAnnotationPresent(CommandLine.Option.class)
-          || f.isAnnotationPresent(CommandLine.Parameters.class)) {
-        f.setAccessible(true);
-        out.put(f.getName(), f.get(c));
-      }
-    }
-    return out;
+    return withFields(out, c);
   }
 
   @Test
