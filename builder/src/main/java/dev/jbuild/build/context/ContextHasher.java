@@ -163,7 +163,7 @@ public final class ContextHasher {
         if (claimed.compareAndSet(k, 0, 1)) {
           fill(entries, nodes, contents, racy, k, chunk, done.get(k));
         }
-        await(done.get(k));
+        joined(done.get(k));
         for (int i = k * chunk; i < Math.min(n, (k + 1) * chunk); i++) {
           ContextEntry e = entries.get(i);
           out.string(e.path());
@@ -274,7 +274,8 @@ public final class ContextHasher {
     return true;
   }
 
-  private static byte[] joined(CompletableFuture<byte[]> f) {
+  /** The future's value; its failure rethrown as the exception it failed with. */
+  private static <T> T joined(CompletableFuture<T> f) {
     try {
       return f.join();
     } catch (CompletionException e) {
@@ -334,20 +335,6 @@ public final class ContextHasher {
       done.complete(null);
     } catch (RuntimeException | Error e) {
       done.completeExceptionally(e);
-    }
-  }
-
-  private static void await(CompletableFuture<Void> f) {
-    try {
-      f.join();
-    } catch (CompletionException e) {
-      if (e.getCause() instanceof RuntimeException) {
-        throw (RuntimeException) e.getCause();
-      }
-      if (e.getCause() instanceof Error) {
-        throw (Error) e.getCause();
-      }
-      throw e;
     }
   }
 
