@@ -418,15 +418,10 @@ final class StageExecutor implements InstructionVisitor<Void> {
    */
   private void layerStep(CacheKey stepKey, String createdBy, Supplier<LayerBlob> produce) {
     CacheKey key = layerKey(stepKey);
-    BuildCache cache = run.cache();
-    if (!run.request().noCache()) {
-      Optional<BuildCache.CachedLayer> hit = cache.layer(key);
-      if (hit.isPresent()) {
-        cachedStep = true;
-        run.listener().onEvent(new BuildEvent.StepCached(step));
-        addLayer(hit.get().layer(), hit.get().diffId(), hit.get().created(), createdBy, key);
-        return;
-      }
+    Optional<BuildCache.CachedLayer> hit = cachedLayer(key);
+    if (hit.isPresent()) {
+      addCachedLayer(hit.get(), key, createdBy);
+      return;
     }
     if (runsAhead > 0 && !(current instanceof Run)) {
       // every later RUN of the stage misses the cache too (their keys descend from this one):
@@ -434,6 +429,18 @@ final class StageExecutor implements InstructionVisitor<Void> {
       run.sandbox().warmUp();
     }
     recordLayer(key, createdBy, step, produce.get());
+  }
+
+  /** The layer the build cache holds under {@code key}; none with {@code --no-cache}. */
+  private Optional<BuildCache.CachedLayer> cachedLayer(CacheKey key) {
+    return run.request().noCache() ? Optional.empty() : run.cache().layer(key);
+  }
+
+  /** Adds the cached layer {@code hit} as the current step's: the step is CACHED. */
+  private void addCachedLayer(BuildCache.CachedLayer hit, CacheKey key, String createdBy) {
+    cachedStep = true;
+    run.listener().onEvent(new BuildEvent.StepCached(step));
+    addLayer(hit.layer(), hit.diffId(), hit.created(), createdBy, key);
   }
 
   /** The key of a step's layer: the same step compressed another way is another layer blob. */
@@ -464,15 +471,11 @@ final class StageExecutor implements InstructionVisitor<Void> {
   private void pipelinedRun(CacheKey stepKey, String createdBy, RunStep runStep,
       RunMounts.Prepared prepared) {
     CacheKey key = layerKey(stepKey);
-    if (!run.request().noCache()) {
-      Optional<BuildCache.CachedLayer> hit = run.cache().layer(key);
-      if (hit.isPresent()) {
-        settlePending();
-        cachedStep = true;
-        run.listener().onEvent(new BuildEvent.StepCached(step));
-        addLayer(hit.get().layer(), hit.get().diffId(), hit.get().created(), createdBy, key);
-        return;
-      }
+    Optional<BuildCache.CachedLayer> hit = cachedLayer(key);
+    if (hit.isPresent()) {
+      settlePending();
+      addCachedLayer(hit.get(), key, createdBy);
+      return;
     }
     BuildRun.StartedRun started;
     try (RunMounts.Acquired held = prepared.acquire()) {
