@@ -158,17 +158,25 @@ public final class NamespaceSandbox implements Sandbox {
 
     /** Waits until the process ended: {@link WorkerProtocol.Ran}, or the whole answer. */
     void awaitProcess() {
+      ran = await(pending.ran) != null;
+      if (!ran) {
+        layer(); // throws a failure now
+      }
+    }
+
+    /**
+     * The worker's answer {@code f}: an interrupt cancels the step, a worker gone fails it;
+     * either way the step is no longer pending.
+     */
+    private <T> T await(CompletableFuture<T> f) {
       try {
-        ran = pending.ran.get() != null;
+        return f.get();
       } catch (InterruptedException e) {
         throw interrupted();
       } catch (ExecutionException e) {
         w.pending.remove(id);
         throw new BuildStepException(pending.step.span(), e.getCause().getMessage(),
             e.getCause());
-      }
-      if (!ran) {
-        layer(); // throws a failure now
       }
     }
 
@@ -194,15 +202,7 @@ public final class NamespaceSandbox implements Sandbox {
         return blob;
       }
       RunStep step = pending.step;
-      WorkerProtocol.Message answer;
-      try {
-        answer = pending.result.get();
-      } catch (InterruptedException e) {
-        throw interrupted();
-      } catch (ExecutionException e) {
-        w.pending.remove(id);
-        throw new BuildStepException(step.span(), e.getCause().getMessage(), e.getCause());
-      }
+      WorkerProtocol.Message answer = await(pending.result);
       w.pending.remove(id);
       if (pending.writeFailure != null) {
         throw new BuildStepException(step.span(),
