@@ -203,9 +203,10 @@ final class BuildCommandSpec {
 
   /**
    * One field of a BuildCommand, read and written directly: one small class rather than a
-   * lambda per option (each lambda is a class spun at start-up) or reflection.
+   * lambda per option (each lambda is a class spun at start-up) or reflection. {@link
+   * PlainBuildLine} sets the fields through it too.
    */
-  private static final class Field implements IGetter, ISetter {
+  static final class Field implements IGetter, ISetter {
     static final int CONTEXT = 0;
     static final int TAGS = 1;
     static final int FILE = 2;

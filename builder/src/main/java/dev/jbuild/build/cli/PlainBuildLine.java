@@ -1,5 +1,6 @@
 package dev.jbuild.build.cli;
 
+import dev.jbuild.build.cli.BuildCommandSpec.Field;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -23,32 +24,39 @@ import java.util.Set;
  */
 final class PlainBuildLine {
   private static final int FLAG = 0;
-  private static final int SINGLE = 1;
-  private static final int LIST = 2;
+  private static final int STRING = 1;
+  private static final int PATH = 2;
+  private static final int LIST = 3;
+  /** {@code --platform}: a list whose values are split at commas. */
+  private static final int SPLIT_LIST = 4;
 
-  /** Option name to {@code {kind, field}}; the fields are {@link #set}'s. */
+  /** Option name to {@code {kind, field}}, the fields those of {@link BuildCommandSpec.Field}. */
   private static final Map<String, int[]> OPTIONS = Map.ofEntries(
-      Map.entry("-t", new int[] {LIST, 0}), Map.entry("--tag", new int[] {LIST, 0}),
-      Map.entry("-f", new int[] {SINGLE, 1}), Map.entry("--file", new int[] {SINGLE, 1}),
-      Map.entry("--build-arg", new int[] {LIST, 2}),
-      Map.entry("--target", new int[] {SINGLE, 3}),
-      Map.entry("--platform", new int[] {LIST, 4}),
-      Map.entry("--pull", new int[] {SINGLE, 5}),
-      Map.entry("--no-cache", new int[] {FLAG, 6}),
-      Map.entry("--label", new int[] {LIST, 7}),
-      Map.entry("--secret", new int[] {LIST, 8}),
-      Map.entry("--ssh", new int[] {LIST, 9}),
-      Map.entry("--push", new int[] {FLAG, 10}),
-      Map.entry("-o", new int[] {LIST, 11}), Map.entry("--output", new int[] {LIST, 11}),
-      Map.entry("--iidfile", new int[] {SINGLE, 12}),
-      Map.entry("--metadata-file", new int[] {SINGLE, 13}),
-      Map.entry("--progress", new int[] {SINGLE, 14}),
-      Map.entry("-q", new int[] {FLAG, 15}), Map.entry("--quiet", new int[] {FLAG, 15}),
-      Map.entry("--registry-mirror", new int[] {LIST, 16}),
-      Map.entry("--insecure-registry", new int[] {LIST, 17}),
-      Map.entry("--compression", new int[] {SINGLE, 18}),
-      Map.entry("--snapshotter", new int[] {SINGLE, 19}),
-      Map.entry("--root", new int[] {SINGLE, 20}));
+      option("-t", LIST, Field.TAGS), option("--tag", LIST, Field.TAGS),
+      option("-f", PATH, Field.FILE), option("--file", PATH, Field.FILE),
+      option("--build-arg", LIST, Field.BUILD_ARGS),
+      option("--target", STRING, Field.TARGET),
+      option("--platform", SPLIT_LIST, Field.PLATFORMS),
+      option("--pull", STRING, Field.PULL),
+      option("--no-cache", FLAG, Field.NO_CACHE),
+      option("--label", LIST, Field.LABELS),
+      option("--secret", LIST, Field.SECRETS),
+      option("--ssh", LIST, Field.SSH),
+      option("--push", FLAG, Field.PUSH),
+      option("-o", LIST, Field.OUTPUTS), option("--output", LIST, Field.OUTPUTS),
+      option("--iidfile", PATH, Field.IID_FILE),
+      option("--metadata-file", PATH, Field.METADATA_FILE),
+      option("--progress", STRING, Field.PROGRESS),
+      option("-q", FLAG, Field.QUIET), option("--quiet", FLAG, Field.QUIET),
+      option("--registry-mirror", LIST, Field.MIRRORS),
+      option("--insecure-registry", LIST, Field.INSECURE),
+      option("--compression", STRING, Field.COMPRESSION),
+      option("--snapshotter", STRING, Field.SNAPSHOTTER),
+      option("--root", PATH, Field.ROOT));
+
+  private static Map.Entry<String, int[]> option(String name, int kind, int field) {
+    return Map.entry(name, new int[] {kind, field});
+  }
 
   private PlainBuildLine() {}
 
@@ -77,27 +85,27 @@ final class PlainBuildLine {
         return false;
       }
       int kind = option[0];
-      int field = option[1];
-      if (kind != LIST && !seen.add(field)) {
+      Field field = new Field(c, null, option[1]);
+      if (kind != LIST && kind != SPLIT_LIST && !seen.add(option[1])) {
         return false; // picocli refuses a single-valued option or flag given twice
       }
       if (kind == FLAG) {
         if (eq >= 0) {
           return false; // --flag=true|false
         }
-        set(c, field, null);
+        field.set(Boolean.TRUE);
         continue;
       }
       String value;
       if (eq >= 0) {
         value = word.substring(eq + 1);
-      } else if (field == 5 || i + 1 == line.length) {
+      } else if (option[1] == Field.PULL || i + 1 == line.length) {
         return false; // --pull takes a value only after "=" here (its value is optional)
       } else {
         value = line[++i];
       }
       if (value.isEmpty() || value.startsWith("-") && !value.equals("-")
-          || value.startsWith("@") || !set(c, field, value)) {
+          || value.startsWith("@") || !set(field, kind, value)) {
         return false;
       }
     }
@@ -105,30 +113,25 @@ final class PlainBuildLine {
   }
 
   /** Sets or adds {@code value}; false when it is not one this class takes. */
-  private static boolean set(BuildCommand c, int field, String value) {
-    switch (field) {
-      case 0: return c.tags.add(value);
-      case 1: c.file = path(value); return c.file != null;
-      case 2: return c.buildArgs.add(value);
-      case 3: c.target = value; return true;
-      case 4: return platforms(c.platforms, value);
-      case 5: c.pull = value; return true;
-      case 6: c.noCache = true; return true;
-      case 7: return c.labels.add(value);
-      case 8: return c.secrets.add(value);
-      case 9: return c.ssh.add(value);
-      case 10: c.push = true; return true;
-      case 11: return c.outputs.add(value);
-      case 12: c.iidFile = path(value); return c.iidFile != null;
-      case 13: c.metadataFile = path(value); return c.metadataFile != null;
-      case 14: c.progress = value; return true;
-      case 15: c.quiet = true; return true;
-      case 16: return c.mirrors.add(value);
-      case 17: return c.insecure.add(value);
-      case 18: c.compression = value; return true;
-      case 19: c.snapshotter = value; return true;
-      case 20: c.root = path(value); return c.root != null;
-      default: throw new IllegalStateException("field " + field);
+  private static boolean set(Field field, int kind, String value) {
+    switch (kind) {
+      case STRING:
+        field.set(value);
+        return true;
+      case PATH: {
+        Path p = path(value);
+        if (p == null) {
+          return false;
+        }
+        field.set(p);
+        return true;
+      }
+      case LIST:
+        return field.<List<String>>get().add(value);
+      case SPLIT_LIST:
+        return platforms(field.get(), value);
+      default:
+        throw new IllegalStateException("kind " + kind);
     }
   }
 
