@@ -8,7 +8,6 @@ import dev.jbuild.build.sandbox.Sandbox;
 import dev.jbuild.cache.JbuildRoot;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -48,8 +47,7 @@ class RunCancelIT {
         ""));
     JbuildRoot root = new JbuildRoot(tmp.resolve("root"));
     RunCorpus.storeBase(root);
-    BuildRequest request = BuildRequest.builder(ctx).pull(PullPolicy.NEVER)
-        .output(new OutputSpec(OutputSpec.Type.OCI, Optional.of(tmp.resolve("oci")))).build();
+    BuildRequest request = RunSandboxes.intoOci(ctx, tmp.resolve("oci")).build();
     try (Sandbox sandbox = RunSandboxes.sandbox(root, RunSandboxes.Snapshotter.OVERLAY)) {
       assertThatThrownBy(() -> new Builder(root, RegistryOptions.defaults(), sandbox, e -> {})
               .build(request))

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -85,8 +84,7 @@ class RunPipelineIT {
         ""));
     JbuildRoot root = new JbuildRoot(tmp.resolve("root"));
     RunCorpus.storeBase(root);
-    BuildRequest request = BuildRequest.builder(ctx).pull(PullPolicy.NEVER)
-        .output(new OutputSpec(OutputSpec.Type.OCI, Optional.of(tmp.resolve("oci")))).build();
+    BuildRequest request = RunSandboxes.intoOci(ctx, tmp.resolve("oci")).build();
     long begin = System.nanoTime();
     try (Sandbox sandbox = RunSandboxes.sandbox(root, RunSandboxes.Snapshotter.OVERLAY)) {
       assertThatThrownBy(() -> new Builder(root, RegistryOptions.defaults(), sandbox, e -> {})
@@ -115,9 +113,8 @@ class RunPipelineIT {
     JbuildRoot root = new JbuildRoot(tmp.resolve(name));
     RunCorpus.storeBase(root);
     Path oci = tmp.resolve(name + "-oci");
-    BuildRequest request = BuildRequest.builder(ctx).pull(PullPolicy.NEVER)
-        .sourceDateEpoch(BuildCorpusTest.EPOCH)
-        .output(new OutputSpec(OutputSpec.Type.OCI, Optional.of(oci))).build();
+    BuildRequest request =
+        RunSandboxes.intoOci(ctx, oci).sourceDateEpoch(BuildCorpusTest.EPOCH).build();
     try (Sandbox sandbox = RunSandboxes.sandbox(root, RunSandboxes.Snapshotter.OVERLAY)) {
       new Builder(root, RegistryOptions.defaults(), sandbox, events::add).build(request);
     }

@@ -33,6 +33,12 @@ final class RunSandboxes {
   private RunSandboxes() {}
 
   /** The machine's sandbox for builds in {@code root}; close it after the build. */
+  /** A build of {@code ctx} from the stored base only (no pull) into an OCI layout at {@code oci}. */
+  static BuildRequest.Builder intoOci(Path ctx, Path oci) {
+    return BuildRequest.builder(ctx).pull(PullPolicy.NEVER)
+        .output(new OutputSpec(OutputSpec.Type.OCI, Optional.of(oci)));
+  }
+
   static Sandbox sandbox(JbuildRoot root, Snapshotter s) {
     return new NamespaceSandbox(root, e -> {}, s.option());
   }
@@ -52,8 +58,7 @@ final class RunSandboxes {
       Files.writeString(ctx.resolve("Dockerfile"), "FROM " + RunCorpus.BASE + "\nRUN true\n");
       JbuildRoot root = new JbuildRoot(dir.resolve("root"));
       RunCorpus.storeBase(root);
-      BuildRequest request = BuildRequest.builder(ctx).pull(PullPolicy.NEVER)
-          .output(new OutputSpec(OutputSpec.Type.OCI, Optional.of(dir.resolve("oci")))).build();
+      BuildRequest request = intoOci(ctx, dir.resolve("oci")).build();
       boolean ok;
       try (Sandbox sandbox = sandbox(root, s)) {
         new Builder(root, RegistryOptions.defaults(), sandbox, e -> {}).build(request);
