@@ -16,7 +16,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 
@@ -128,14 +128,18 @@ public final class ContextHasher {
     }
     warmUpFor(n);
     // The content hashes (stat cache lookups, or reads) are taken in chunks by pool threads
-    // while this thread feeds the chunks that are ready, in order, to the digest: the digest
-    // is sequential, and on a cached rebuild it costs as much as the lookups.
+    // and this one, while this thread feeds the chunks that are ready, in order, to the digest:
+    // the digest is sequential, and on a cached rebuild it costs as much as the lookups.
     byte[][] contents = new byte[n][];
     AtomicBoolean racy = new AtomicBoolean();
     // small enough that a selection of a few large files still spreads over the threads
     int chunk = Math.max(1, Math.min(256, n / 64));
     int chunks = (n + chunk - 1) / chunk;
-    AtomicIntegerArray claimed = new AtomicIntegerArray(chunks);
+    // Chunks are claimed in order from one cursor. Waiting for chunk k while a helper holds it,
+    // this thread takes the next unclaimed one instead: had it only tried chunk k+1 once k was
+    // done, the helper, already running, would claim it first every time, and the hashing of a
+    // cold 25,000-file context ran on one core while the other waited.
+    AtomicInteger cursor = new AtomicInteger();
     List<CompletableFuture<Void>> done = new ArrayList<>(chunks);
     for (int k = 0; k < chunks; k++) {
       done.add(new CompletableFuture<>());
@@ -143,10 +147,9 @@ public final class ContextHasher {
     AtomicBoolean abandoned = new AtomicBoolean();
     Runnable helper =
         () -> {
-          for (int k = 0; k < chunks && !abandoned.get(); k++) {
-            if (claimed.compareAndSet(k, 0, 1)) {
-              fill(entries, nodes, contents, racy, k, chunk, done.get(k));
-            }
+          for (int k = cursor.getAndIncrement(); k < chunks && !abandoned.get();
+              k = cursor.getAndIncrement()) {
+            fill(entries, nodes, contents, racy, k, chunk, done.get(k));
           }
         };
     for (int h = Math.min(ForkJoinPool.getCommonPoolParallelism(), chunks - 1); h > 0; h--) {
@@ -160,8 +163,12 @@ public final class ContextHasher {
     KeyBytes out = new KeyBytes(md);
     try {
       for (int k = 0; k < chunks; k++) {
-        if (claimed.compareAndSet(k, 0, 1)) {
-          fill(entries, nodes, contents, racy, k, chunk, done.get(k));
+        while (!done.get(k).isDone()) {
+          int next = cursor.getAndIncrement();
+          if (next >= chunks) {
+            break;
+          }
+          fill(entries, nodes, contents, racy, next, chunk, done.get(next));
         }
         joined(done.get(k));
         for (int i = k * chunk; i < Math.min(n, (k + 1) * chunk); i++) {
