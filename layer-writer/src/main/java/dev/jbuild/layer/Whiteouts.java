@@ -30,14 +30,15 @@ public final class Whiteouts {
 
   /** The meaning of the last component of a canonical path. */
   public static Kind kindOf(String path) {
-    String name = LayerPaths.name(path);
-    if (!name.startsWith(PREFIX)) {
+    // asked of every entry of a layer, several times: the name is looked at in place
+    int name = path.lastIndexOf('/') + 1;
+    if (!path.startsWith(PREFIX, name)) {
       return Kind.NONE;
     }
-    if (name.equals(OPAQUE)) {
+    if (path.length() - name == OPAQUE.length() && path.startsWith(OPAQUE, name)) {
       return Kind.OPAQUE;
     }
-    if (name.startsWith(PREFIX + PREFIX)) {
+    if (path.startsWith(PREFIX, name + PREFIX.length())) {
       return Kind.METADATA;
     }
     return Kind.WHITEOUT;
