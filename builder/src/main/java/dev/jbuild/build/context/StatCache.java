@@ -115,6 +115,7 @@ final class StatCache {
   private volatile Map<String, Entry> entries;
   private List<Memo> memos; // guarded by this; null until first asked
   private volatile boolean dirty;
+  private final Object saving = new Object();
 
   private StatCache(Path file, CompletableFuture<Raw> loaded) {
     this.file = file;
@@ -384,11 +385,29 @@ final class StatCache {
    * @throws IOException when the directory is not writable; the caller decides whether that
    *     matters (a lost cache costs only time)
    */
-  synchronized void save(long nowSeconds) throws IOException {
+  void save(long nowSeconds) throws IOException {
+    synchronized (saving) { // one writer at a time; lookups and additions go on meanwhile
+      saveNow(nowSeconds);
+    }
+  }
+
+  private void saveNow(long nowSeconds) throws IOException {
     if (file == null || !dirty) {
       return;
     }
     Files.createDirectories(file.getParent());
+    List<Memo> keep = new ArrayList<>();
+    synchronized (this) {
+      // cleared before the entries are read: one added meanwhile leaves the cache dirty, for
+      // the next save to write
+      dirty = false;
+      for (Memo m : memos()) {
+        if (nowSeconds - m.recordedSeconds() <= TOUCH_AFTER_SECONDS) {
+          keep.add(m);
+        }
+      }
+    }
+    boolean saved = false;
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp-" + UUID.randomUUID());
     try {
       try (FileChannel ch =
@@ -401,12 +420,6 @@ final class StatCache {
         for (Map.Entry<String, Entry> e : entries().entrySet()) {
           if (nowSeconds - e.getValue().lastUsedSeconds() <= MAX_IDLE_SECONDS) {
             live.put(e.getKey(), e.getValue());
-          }
-        }
-        List<Memo> keep = new ArrayList<>();
-        for (Memo m : memos()) {
-          if (nowSeconds - m.recordedSeconds() <= TOUCH_AFTER_SECONDS) {
-            keep.add(m);
           }
         }
         out.writeInt(MAGIC);
@@ -443,8 +456,11 @@ final class StatCache {
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
       }
-      dirty = false;
+      saved = true;
     } finally {
+      if (!saved) {
+        dirty = true;
+      }
       Files.deleteIfExists(tmp);
     }
   }
