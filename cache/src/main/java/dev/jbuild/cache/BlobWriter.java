@@ -18,6 +18,19 @@ import java.security.MessageDigest;
 public final class BlobWriter extends OutputStream {
 
   private static final int BUFFER = 128 * 1024;
+  private static final long WRITEBACK_EVERY = 32L << 20;
+  /** One thread for every blob's early writeback; idle, it ends by itself. */
+  private static final java.util.concurrent.ThreadPoolExecutor WRITEBACK =
+      new java.util.concurrent.ThreadPoolExecutor(1, 1, 2, java.util.concurrent.TimeUnit.SECONDS,
+          new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "jbuild-blob-writeback");
+            t.setDaemon(true);
+            return t;
+          });
+
+  static {
+    WRITEBACK.allowCoreThreadTimeOut(true);
+  }
 
   private final BlobStore store;
   private final Path temp;
@@ -26,6 +39,9 @@ public final class BlobWriter extends OutputStream {
   private final MessageDigest sha256 = Digest.newSha256();
   private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
   private long size;
+  private long syncedUpTo;
+  private final java.util.concurrent.atomic.AtomicBoolean syncing =
+      new java.util.concurrent.atomic.AtomicBoolean();
   private boolean finished;
   private StoredBlob result;
 
@@ -69,6 +85,25 @@ public final class BlobWriter extends OutputStream {
       channel.write(buffer);
     }
     buffer.clear();
+    if (size - syncedUpTo >= WRITEBACK_EVERY && syncing.compareAndSet(false, true)) {
+      syncedUpTo = size;
+      WRITEBACK.execute(this::writeBack);
+    }
+  }
+
+  /**
+   * Pushes what is written so far to the disk while more is being written, so that the fsync
+   * of {@link #commit()} finds little left: a 330 MB layer blob's fsync took 0.14 s at the end
+   * of its step. Only durability at commit is promised; this merely starts it early.
+   */
+  private void writeBack() {
+    try {
+      channel.force(false);
+    } catch (IOException | RuntimeException e) {
+      // closed meanwhile, or the disk failed: commit's own fsync says so
+    } finally {
+      syncing.set(false);
+    }
   }
 
   private void ensureOpen() throws IOException {

@@ -119,6 +119,42 @@ class BlobStoreTest {
   }
 
   @Test
+  void blobsWrittenBackWhileWritingAreWholeOrAbsent() throws IOException {
+    // beyond 32 MB a writer starts writeback on another thread while it goes on writing
+    BlobStore store = BlobStore.open(dir);
+    byte[] piece = random(1 << 20, 9);
+    java.security.MessageDigest md = Digest.newSha256();
+    StoredBlob stored;
+    try (BlobWriter w = store.writer(null)) {
+      for (int i = 0; i < 100; i++) {
+        piece[0] = (byte) i;
+        md.update(piece);
+        w.write(piece);
+      }
+      stored = w.commit();
+    }
+    assertThat(stored.digest()).isEqualTo(Digest.sha256(md.digest()));
+    assertThat(stored.size()).isEqualTo(100L << 20);
+    assertThat(Files.size(store.path(stored.digest()))).isEqualTo(100L << 20);
+    try (InputStream in = store.open(stored.digest())) {
+      java.security.MessageDigest again = Digest.newSha256();
+      byte[] b = new byte[1 << 16];
+      for (int n; (n = in.read(b)) > 0; ) {
+        again.update(b, 0, n);
+      }
+      assertThat(Digest.sha256(again.digest())).isEqualTo(stored.digest());
+    }
+    try (BlobWriter w = store.writer(null)) {
+      for (int i = 0; i < 70; i++) {
+        w.write(piece);
+      }
+      // abandoned while its writeback may still run
+    }
+    assertThat(store.list()).containsExactly(stored.digest());
+    assertThat(tmpFiles(store)).isEmpty();
+  }
+
+  @Test
   void corruptedBlobsAreDetectedAtEndOfStream() throws IOException {
     BlobStore store = BlobStore.open(dir);
     byte[] content = random(200_000, 4);
