@@ -43,6 +43,14 @@ public final class ContextHasher {
 
   private static final byte[] SELECTION_TAG =
       "jbuild context selection v1\n".getBytes(StandardCharsets.UTF_8);
+  /**
+   * A digest per thread, reused file after file: updated from a direct buffer, a digest copies
+   * through a 4 KB array of its own, and one per file was 100 MB of garbage for a 24,500-file
+   * context (and a young collection in the middle of its hashing).
+   */
+  private static final ThreadLocal<MessageDigest> DIGESTS =
+      ThreadLocal.withInitial(Digest::newSha256);
+
   private static final ThreadLocal<ByteBuffer> BUFFERS =
       ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(1 << 16));
 
@@ -418,7 +426,8 @@ public final class ContextHasher {
       new java.util.concurrent.atomic.AtomicReference<>();
 
   private byte[] hashContent(ContextEntry entry) {
-    MessageDigest md = Digest.newSha256();
+    MessageDigest md = DIGESTS.get();
+    md.reset(); // after a failed read
     ByteBuffer buffer = BUFFERS.get();
     long total = 0;
     try (FileChannel ch =
