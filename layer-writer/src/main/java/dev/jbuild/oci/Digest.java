@@ -63,20 +63,36 @@ public record Digest(String algorithm, String hex) implements Comparable<Digest>
    * the digest's buffer), one in 64 long enough for the multi-block path, one in 256 of none
    * (streams pass empty writes on: without them the compiled update was thrown away at the first
    * empty one, its {@code len == 0} branch never taken, and compiled again, LogCompilation), and
-   * a fresh digest now and then (code compiled from a profile that never saw a branch is thrown
-   * away when it is taken). A cold JVM took 130-480 ms for a 3.5 MB digest; after this, 2.5 ms.
+   * a fresh digest now and then, or the same one again after its {@code digest()} (code compiled
+   * from a profile that never saw a branch is thrown away when it is taken: a digest used again
+   * threw the compiled update away in the worker, its reset branch never taken, LogCompilation
+   * {@code unstable_if} at {@code bytesProcessed < 0}). A cold JVM took 130-480 ms for a 3.5 MB digest; after this, 2.5 ms.
+   *
+   * <p>SHA-1 is loaded first. While SHA-256 is the JDK's only digest class loaded, C2 compiles
+   * {@code update} on that assumption, and the first SHA-1 class loaded later throws it away:
+   * the sandbox worker loads one with its first {@code UUID.randomUUID()} (a {@code
+   * SecureRandom}), at its first layer extraction, which then hashed its 3.4 MB as plain Java
+   * (the noop-rebuild case: LogCompilation {@code dependency_failed ... witness='SHA'}, then
+   * {@code make_not_entrant} of the compiled update, 25-30 ms more per step).
    *
    * @param stop asked before each update: the warm-up ends early when it says true
    * @return how many of the 64,000 updates were made
    */
   public static int warmUpSha256(BooleanSupplier stop) {
+    try {
+      MessageDigest.getInstance("SHA-1");
+    } catch (NoSuchAlgorithmException e) {
+      // no SHA-1 here: then nothing loads it later either
+    }
     byte[] bytes = new byte[256];
     MessageDigest md = newSha256();
     int i = 0;
     for (; i < 64_000 && !stop.getAsBoolean(); i++) {
       if (i % 4_000 == 0) {
         md.digest();
-        md = newSha256();
+        if (i % 8_000 == 0) {
+          md = newSha256();
+        } // else the same one goes on: its first update resets it, a branch of its own
       }
       md.update(bytes, i & 7, (i & 63) == 0 ? 130 : (i & 255) == 1 ? 0 : 1);
     }
