@@ -45,21 +45,29 @@ final class LayerDirs {
     return dir;
   }
 
-  /** The lower dir of a layer, extracted from its blob first if needed. */
+  /**
+   * The lower dir of a layer, extracted from its blob first if needed; waits for an extraction
+   * or a {@link #reserve reserved} adoption of it that is under way.
+   */
   Path extracted(WorkerProtocol.LayerRef layer) throws IOException {
     Digest diffId = Digest.parse(layer.diffId());
     Path target = dir.resolve(diffId.hex());
     CompletableFuture<Path> mine = new CompletableFuture<>();
-    CompletableFuture<Path> running = extracting.putIfAbsent(diffId.hex(), mine);
-    if (running != null) {
+    CompletableFuture<Path> running;
+    while ((running = extracting.putIfAbsent(diffId.hex(), mine)) != null) {
+      Path done;
       try {
-        return running.join();
+        done = running.join();
       } catch (CompletionException e) {
         if (e.getCause() instanceof IOException) {
           throw new IOException(e.getCause().getMessage(), e.getCause());
         }
         throw e;
       }
+      if (done != null) {
+        return done;
+      }
+      // an adoption that gave up (its entry is gone): the layer is ours to extract
     }
     try {
       Path p = extract(Path.of(layer.blob()), diffId, target);
@@ -73,6 +81,17 @@ final class LayerDirs {
   }
 
   /**
+   * Reserves the lower dir of layer {@code diffId} for an {@link #adopt} that comes a little
+   * later (after the step's answer went out): until it ends, {@link #extracted} waits for it
+   * instead of extracting the blob. Null when the layer is extracted, or being extracted,
+   * here already: then there is nothing to reserve.
+   */
+  CompletableFuture<Path> reserve(Digest diffId) {
+    CompletableFuture<Path> mine = new CompletableFuture<>();
+    return extracting.putIfAbsent(diffId.hex(), mine) == null ? mine : null;
+  }
+
+  /**
    * Publishes a step's unmounted overlay upper dir, from which the layer {@code diffId} was just
    * written, as that layer's lower dir (after {@link UpperAsLower}), by the same rename as an
    * extraction. A layer already there (another build or stage made the same one) wins: {@code
@@ -81,11 +100,32 @@ final class LayerDirs {
    * @param blob where the build stores the layer's blob (for {@code jbuild prune})
    * @param epochSeconds the layer's {@code SOURCE_DATE_EPOCH}, or {@code Long.MIN_VALUE}
    * @param converted whether {@code upper} is in lower-dir form already ({@link FrozenUpper})
+   * @param reserved the layer's {@link #reserve reservation}, or null: ended here either way
    * @return whether {@code upper} became the layer's directory
    */
-  boolean adopt(Path upper, Digest diffId, Path blob, long epochSeconds, boolean converted)
-      throws IOException {
+  boolean adopt(Path upper, Digest diffId, Path blob, long epochSeconds, boolean converted,
+      CompletableFuture<Path> reserved) throws IOException {
     Path target = dir.resolve(diffId.hex());
+    boolean moved = false;
+    try {
+      moved = adopt(upper, diffId, blob, epochSeconds, converted, target);
+    } finally {
+      if (reserved != null) {
+        if (moved || Files.isDirectory(target)) {
+          reserved.complete(target);
+        } else { // the layer stays to extraction, by whichever step needs it first
+          extracting.remove(diffId.hex(), reserved);
+          reserved.complete(null);
+        }
+      } else if (moved) {
+        extracting.putIfAbsent(diffId.hex(), CompletableFuture.completedFuture(target));
+      }
+    }
+    return moved;
+  }
+
+  private boolean adopt(Path upper, Digest diffId, Path blob, long epochSeconds,
+      boolean converted, Path target) throws IOException {
     if (Files.isDirectory(target)) {
       touch(diffId, blob);
       return false;
@@ -110,9 +150,6 @@ final class LayerDirs {
         }
         moved = false;
       }
-    }
-    if (moved) {
-      extracting.putIfAbsent(diffId.hex(), CompletableFuture.completedFuture(target));
     }
     return moved;
   }
