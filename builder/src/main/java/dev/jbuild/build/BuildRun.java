@@ -408,19 +408,34 @@ final class BuildRun {
 
   /** Writes a layer of {@code entries} into the store. */
   LayerBlob writeLayer(List<LayerEntry> entries, BuildEvent.Step step, SourceSpan span) {
+    return writeLayer(entries, step, span, blob -> {});
+  }
+
+  /**
+   * Writes a layer of {@code entries} into the store and gives it to {@code stored} as soon as
+   * its blob is there, before the rest of the step (its cache entry) is done.
+   *
+   * <p>The header index is written before the blob is committed, not after: a sandbox worker
+   * told about the layer at once ({@link StageExecutor#storedBeforeRun}) finds the index there
+   * and does not record one of its own while it extracts the layer. An index whose blob did
+   * not make it into the store is still right: both are named by the blob's digest.
+   */
+  LayerBlob writeLayer(List<LayerEntry> entries, BuildEvent.Step step, SourceSpan span,
+      java.util.function.Consumer<LayerBlob> stored) {
     LayerHeaders.Recorder headers = new LayerHeaders.Recorder();
     try (BlobWriter out = store.blobs().writer(null)) {
       LayerBlob blob = layerWriter.recordingHeaders(headers).write(entries, out);
-      StoredBlob stored = out.commit();
-      if (!stored.digest().equals(blob.digest())) {
-        throw new IllegalStateException(
-            "layer digest " + blob.digest() + " but stored " + stored.digest());
-      }
       try {
         headers.writeIndex(store.blobs().headersPath(blob.digest()));
       } catch (IOException e) {
         // a read-only index directory: the layer stack reads the blob instead
       }
+      StoredBlob committed = out.commit();
+      if (!committed.digest().equals(blob.digest())) {
+        throw new IllegalStateException(
+            "layer digest " + blob.digest() + " but stored " + committed.digest());
+      }
+      stored.accept(blob);
       return blob;
     } catch (IOException e) {
       throw new BuildStepException(span, "cannot write the layer: " + e.getMessage(), e);

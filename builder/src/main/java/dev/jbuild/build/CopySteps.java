@@ -382,7 +382,7 @@ final class CopySteps {
           String dest = SlashPaths.clean(x.absoluteDest()).substring(1);
           entries = stage.readFilesystem(paths, List.of(dest), fill);
         }
-        return run.writeLayer(entries, stage.step(), span);
+        return stage.writeLayer(entries, span);
       } finally {
         for (java.nio.file.Path p : downloads) {
           java.nio.file.Files.deleteIfExists(p);

@@ -174,4 +174,39 @@ class RunDispatchTest {
     build.run();
     assertThat(log).containsExactly("run", "layer RUN x", "layer COPY f /h");
   }
+
+  @Test
+  void aLayerStoredBeforeARunIsHandedToTheSandboxToExtractWithItsHeaderIndex()
+      throws IOException {
+    List<String> log = Collections.synchronizedList(new ArrayList<>());
+    JbuildRoot root = new JbuildRoot(tmp.resolve("root-ahead"));
+    Sandbox extracting = new Sandbox() {
+      @Override
+      public dev.jbuild.layer.LayerBlob run(RunStep step, java.io.OutputStream out) {
+        log.add("run " + String.join(" ", step.args()));
+        return recording.run(step, out);
+      }
+
+      @Override
+      public void extractAhead(List<RunStep.Layer> layers) {
+        for (RunStep.Layer l : layers) {
+          // handed over once the blob is stored, with its header index already beside it
+          BlobStore blobs = BlobStore.open(root);
+          dev.jbuild.oci.Digest digest = dev.jbuild.oci.Digest.parse(
+              "sha256:" + l.blob().getFileName());
+          log.add("extract " + (Files.isRegularFile(l.blob()) ? "stored" : "missing") + " "
+              + (Files.isRegularFile(blobs.headersPath(digest)) ? "indexed" : "unindexed"));
+        }
+      }
+    };
+    Path dir = tmp.resolve("ctx-ahead");
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("f"), "f\n");
+    Files.writeString(dir.resolve("Dockerfile"),
+        "FROM scratch\nCOPY f /f\nRUN a\nCOPY f /g\nENV X=1\n");
+    new Builder(root, RegistryOptions.defaults(), extracting, e -> {})
+        .build(BuildRequest.builder(dir).build());
+    // the COPY after the last RUN is not handed over: no step will stack it
+    assertThat(log).containsExactly("extract stored indexed", "run /bin/sh -c a");
+  }
 }

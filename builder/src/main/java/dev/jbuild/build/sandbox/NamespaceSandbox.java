@@ -359,6 +359,14 @@ public final class NamespaceSandbox implements Sandbox {
     ahead(List.of());
   }
 
+  /** Has the worker (started first if needed) extract {@code layers}, on a thread of its own. */
+  @Override
+  public void extractAhead(List<RunStep.Layer> layers) {
+    if (!layers.isEmpty()) {
+      ahead(layers);
+    }
+  }
+
   /**
    * Starts the worker and has it extract {@code layers} when one of them has no extracted
    * directory on this root yet. A cached rebuild finds them all there (the build that filled

@@ -100,6 +100,13 @@ public interface Sandbox extends AutoCloseable {
    */
   default void prefetchIfNew(java.util.List<RunStep.Layer> layers) {}
 
+  /**
+   * A hint that a RUN step of the build will stack these stored layers (bottom first), which
+   * are new to this root: prepare them in the background now. Never blocks or throws; a
+   * failure shows at that step. The default does nothing.
+   */
+  default void extractAhead(java.util.List<RunStep.Layer> layers) {}
+
   /** Releases what the sandbox holds (a worker process); the default holds nothing. */
   @Override
   default void close() {}
