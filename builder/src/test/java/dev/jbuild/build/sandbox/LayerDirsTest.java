@@ -45,6 +45,9 @@ class LayerDirsTest {
       TarArchiveEntry e = new TarArchiveEntry("f");
       e.setMode(0100644);
       e.setSize(data.length);
+      // owned by whoever runs the test, so that an unprivileged run can extract it as it is
+      e.setUserId((Integer) Files.getAttribute(tmp, "unix:uid"));
+      e.setGroupId((Integer) Files.getAttribute(tmp, "unix:gid"));
       tar.putArchiveEntry(e);
       tar.write(data);
       tar.closeArchiveEntry();
