@@ -204,7 +204,9 @@ public final class SandboxWorker {
       if (m == null) {
         return; // the build closed our stdin (or died): stop
       }
-      requested = true;
+      if (!(m instanceof WorkerProtocol.Extract)) {
+        requested = true; // an extraction ahead is no step waiting: the warm-up goes on
+      }
       if (m instanceof WorkerProtocol.RunRequest) {
         WorkerProtocol.RunRequest r = (WorkerProtocol.RunRequest) m;
         if (snapshotter == null) {
@@ -241,7 +243,11 @@ public final class SandboxWorker {
    * base pull, or at a cache miss before a RUN). Every layer extracted is hashed for its diffID
    * check and every snapshot for its diffID. It stops at the first request, so that it never
    * competes with a step for a core: a worker started for a step that waits costs nothing extra
-   * (done on that step's critical path it cost 160-270 ms to save ~40 ms).
+   * (done on that step's critical path it cost 160-270 ms to save ~40 ms). Layers to extract
+   * ahead are no such request: their extraction hashes them too, and a COPY layer handed over
+   * as soon as it is stored (before the RUN after it) stopped the warm-up after 0 updates when
+   * the worker was ready late, so that the extraction and then the RUN's snapshot hashed in C1
+   * code (LogCompilation: no C2 update at all).
    */
   private void warmUpWhileIdle() {
     long begin = System.nanoTime();
