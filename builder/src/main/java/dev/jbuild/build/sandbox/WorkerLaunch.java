@@ -169,6 +169,15 @@ record WorkerLaunch(List<String> command, boolean rootless, List<List<String>> i
     cmd.add(javaBin);
     // C2 stays on: layer digests and gzip need its SHA-256 and CRC intrinsics
     cmd.addAll(List.of("-XX:+UseSerialGC", "-XX:-UsePerfData", "-Djava.awt.headless=true"));
+    // but it takes only what is 3x hotter than its defaults (C1's thresholds stay): a worker
+    // lives for one build, and its JIT threads were ~40% of its CPU (noop-rebuild's one-file
+    // change, perf: 355-445 of 956-1,215 ms). With these, 280-302 of 896-929 ms (same build,
+    // flags through JAVA_TOOL_OPTIONS), and the step's own thread no slower (snapshot CPU
+    // 177-187 ms against 179-260). The launcher's CompileThresholdScaling=4 also delays C1,
+    // which cost the step's thread 50-100 ms here. The SHA-256 warm-up's 64,000 updates still
+    // get update compiled by C2 (LogCompilation)
+    cmd.addAll(List.of("-XX:Tier4InvocationThreshold=15000", "-XX:Tier4MinInvocationThreshold=1800",
+        "-XX:Tier4CompileThreshold=45000", "-XX:Tier4BackEdgeThreshold=120000"));
     // the launcher's class-data archive holds the same jar's classes, the worker's among them
     // (builder/cds/worker-classes.lst): map it too, at the address it was dumped for as the
     // launcher does (relocating it cost the worker ~35 ms of CPU at each start)
