@@ -423,17 +423,19 @@ final class BuildRun {
   LayerBlob writeLayer(List<LayerEntry> entries, BuildEvent.Step step, SourceSpan span,
       java.util.function.Consumer<LayerBlob> stored) {
     LayerHeaders.Recorder headers = new LayerHeaders.Recorder();
-    try (BlobWriter out = store.blobs().writer(null)) {
+    // the layer writer hashes the blob as it writes it: the store takes its digest
+    try (BlobWriter out = store.blobs().writerNamedByCaller()) {
       LayerBlob blob = layerWriter.recordingHeaders(headers).write(entries, out);
       try {
         headers.writeIndex(store.blobs().headersPath(blob.digest()));
       } catch (IOException e) {
         // a read-only index directory: the layer stack reads the blob instead
       }
-      StoredBlob committed = out.commit();
-      if (!committed.digest().equals(blob.digest())) {
+      StoredBlob committed = out.commitAs(blob.digest());
+      if (committed.size() != blob.size()) {
         throw new IllegalStateException(
-            "layer digest " + blob.digest() + " but stored " + committed.digest());
+            "layer " + blob.digest() + " of " + blob.size() + " bytes but " + committed.size()
+                + " stored");
       }
       stored.accept(blob);
       return blob;

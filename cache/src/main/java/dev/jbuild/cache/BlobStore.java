@@ -242,12 +242,25 @@ public final class BlobStore {
     if (expectedDigest != null && !expectedDigest.algorithm().equals("sha256")) {
       throw new IllegalArgumentException("only sha256 blobs can be written: " + expectedDigest);
     }
+    return writer(expectedDigest, true);
+  }
+
+  /**
+   * A stream for a blob whose sha256 its writer computes over the same bytes as it writes them
+   * (the layer writer does): no second hash of every byte here (0.2 s of CPU for a 330 MB
+   * layer). Store it with {@link BlobWriter#commitAs}.
+   */
+  public BlobWriter writerNamedByCaller() {
+    return writer(null, false);
+  }
+
+  private BlobWriter writer(Digest expectedDigest, boolean hashing) {
     Path temp = AtomicFile.tempName(root.tmp(), "blob");
     try {
       Files.createDirectories(root.tmp());
       FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW,
           StandardOpenOption.WRITE);
-      return new BlobWriter(this, temp, ch, expectedDigest);
+      return new BlobWriter(this, temp, ch, expectedDigest, hashing);
     } catch (IOException e) {
       throw new CacheException("cannot create a temporary file in " + root.tmp() + ": " + e
           + ". Check free space and permissions.", root.tmp(), e);

@@ -36,7 +36,7 @@ public final class BlobWriter extends OutputStream {
   private final Path temp;
   private final FileChannel channel;
   private final Digest expected;
-  private final MessageDigest sha256 = Digest.newSha256();
+  private final MessageDigest sha256; // null: the caller names the blob (commit(Digest))
   private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
   private long size;
   private long syncedUpTo;
@@ -46,10 +46,15 @@ public final class BlobWriter extends OutputStream {
   private StoredBlob result;
 
   BlobWriter(BlobStore store, Path temp, FileChannel channel, Digest expected) {
+    this(store, temp, channel, expected, true);
+  }
+
+  BlobWriter(BlobStore store, Path temp, FileChannel channel, Digest expected, boolean hashing) {
     this.store = store;
     this.temp = temp;
     this.channel = channel;
     this.expected = expected;
+    this.sha256 = hashing ? Digest.newSha256() : null;
   }
 
   @Override
@@ -59,14 +64,18 @@ public final class BlobWriter extends OutputStream {
       drain();
     }
     buffer.put((byte) b);
-    sha256.update((byte) b);
+    if (sha256 != null) {
+      sha256.update((byte) b);
+    }
     size++;
   }
 
   @Override
   public void write(byte[] b, int off, int len) throws IOException {
     ensureOpen();
-    sha256.update(b, off, len);
+    if (sha256 != null) {
+      sha256.update(b, off, len);
+    }
     size += len;
     while (len > 0) {
       if (!buffer.hasRemaining()) {
@@ -125,10 +134,30 @@ public final class BlobWriter extends OutputStream {
     if (result != null) {
       return result;
     }
+    if (sha256 == null) {
+      throw new IllegalStateException("this blob is named by its writer: commit(Digest)");
+    }
+    return commit(Digest.sha256(sha256.digest()));
+  }
+
+  /**
+   * As {@link #commit()}, for a writer from {@link BlobStore#writerNamedByCaller()}: the blob is
+   * stored under {@code actual}, the sha256 the caller computed over exactly the bytes written.
+   */
+  public StoredBlob commitAs(Digest actual) {
+    if (sha256 != null) {
+      throw new IllegalStateException("this blob is named by its content: commit()");
+    }
+    if (result != null) {
+      return result;
+    }
+    return commit(actual);
+  }
+
+  private StoredBlob commit(Digest actual) {
     if (finished) {
       throw new IllegalStateException("blob writer was closed without commit");
     }
-    Digest actual = Digest.sha256(sha256.digest());
     try {
       drain();
       channel.force(true);

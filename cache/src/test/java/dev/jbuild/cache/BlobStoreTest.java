@@ -155,6 +155,25 @@ class BlobStoreTest {
   }
 
   @Test
+  void aBlobNamedByItsWriterIsStoredUnderThatDigest() throws IOException {
+    BlobStore store = BlobStore.open(dir);
+    byte[] content = random(300_000, 4);
+    Digest digest = Digest.sha256(Digest.newSha256().digest(content));
+    try (BlobWriter w = store.writerNamedByCaller()) {
+      w.write(content);
+      assertThatThrownBy(w::commit).isInstanceOf(IllegalStateException.class);
+      StoredBlob stored = w.commitAs(digest);
+      assertThat(stored).isEqualTo(new StoredBlob(digest, content.length));
+    }
+    assertThat(Files.readAllBytes(store.path(digest))).isEqualTo(content);
+    try (BlobWriter w = store.writer(null)) {
+      w.write(content);
+      assertThatThrownBy(() -> w.commitAs(digest)).isInstanceOf(IllegalStateException.class);
+    }
+    assertThat(tmpFiles(store)).isEmpty();
+  }
+
+  @Test
   void corruptedBlobsAreDetectedAtEndOfStream() throws IOException {
     BlobStore store = BlobStore.open(dir);
     byte[] content = random(200_000, 4);
