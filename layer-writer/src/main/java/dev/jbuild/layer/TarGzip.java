@@ -38,6 +38,14 @@ final class TarGzip extends OutputStream {
   static final int WORKERS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
   static final int SAMPLE = 8 * 1024;
   static final int MIN_SAMPLED = 1024;
+  /** {@code c * StrictMath.log(c)} for every count a sample can have. */
+  private static final double[] C_LOG_C = new double[SAMPLE + 1];
+
+  static {
+    for (int c = 2; c <= SAMPLE; c++) {
+      C_LOG_C[c] = c * StrictMath.log(c);
+    }
+  }
   private static final int BLOCK = 512;
   private static final int PAX_MAX = 1 << 20;
   private static final int STORED_PIECE = 64 * 1024;
@@ -60,7 +68,7 @@ final class TarGzip extends OutputStream {
   private int held;
   private int sampleWant; // the sample's length while it is being read, else 0
   private boolean storing; // the current entry's data is incompressible
-  private final int[] counts = new int[256];
+  private final int[] counts = new int[4 * 256];
   private long storedBytes;
   private Deflater trial;
   private byte[] trialOut;
@@ -250,15 +258,26 @@ final class TarGzip extends OutputStream {
 
   /** The rule of the class comment, on the first {@code n} bytes of {@link #hold}. */
   private boolean incompressible(int n) {
+    // every file of 1 KB or more comes here (24,500 of a large context): four histograms
+    // interleaved, so that runs of one byte value do not wait on their own increments
     Arrays.fill(counts, 0);
-    for (int i = 0; i < n; i++) {
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+      counts[hold[i] & 0xff]++;
+      counts[256 + (hold[i + 1] & 0xff)]++;
+      counts[512 + (hold[i + 2] & 0xff)]++;
+      counts[768 + (hold[i + 3] & 0xff)]++;
+    }
+    for (; i < n; i++) {
       counts[hold[i] & 0xff]++;
     }
-    // H = log2(n) - sum(c log2 c) / n; StrictMath so that every JVM draws the same line
+    // H = log2(n) - sum(c log2 c) / n; StrictMath so that every JVM draws the same line, and
+    // c log c from a table of those same values (256 logarithms a file showed in profiles)
     double sum = 0;
-    for (int c : counts) {
+    for (int b = 0; b < 256; b++) {
+      int c = counts[b] + counts[256 + b] + counts[512 + b] + counts[768 + b];
       if (c > 1) {
-        sum += c * StrictMath.log(c);
+        sum += C_LOG_C[c];
       }
     }
     double bitsPerByte = (StrictMath.log(n) - sum / n) / StrictMath.log(2);
