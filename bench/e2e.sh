@@ -365,6 +365,23 @@ buildah_clean() {
   rm -rf "$FS/$w/storage" "$FS/$w/run"
 }
 
+# Every push leaves its blobs in the registry (buildah's layers and run-heavy's random 200 MiB
+# differ each round: ~4 GB a run), and the bench fs's image file keeps every block it ever
+# wrote; after some runs they filled a 100 GB disk. So after the report: the bench/* repositories
+# are dropped from the kit's registry (the base images stay) and its blobs garbage-collected,
+# and the freed blocks of the bench fs are given back to the disk.
+cleanup_disk() {
+  local dir=${BENCH_REGISTRY_DIR:-/tmp/bench-registry}
+  if [ -d "$dir/data/docker/registry/v2/repositories/bench" ] && [ -f "$dir/config.yml" ]; then
+    "$KIT/registry.sh" stop >/dev/null
+    rm -rf "$dir/data/docker/registry/v2/repositories/bench"
+    docker-registry garbage-collect "$dir/config.yml" >/dev/null 2>&1 \
+      || echo "registry garbage-collect failed: see $dir" >&2
+    "$KIT/registry.sh" start >/dev/null || echo "registry.sh start failed after the clean-up" >&2
+  fi
+  fstrim "$FS" >/dev/null 2>&1 || true
+}
+
 mkdir -p -m 700 "/tmp/xdg-run-$BUID"; chown "$BUSER:" "/tmp/xdg-run-$BUID"
 echo "e2e: $RUNS round(s) of: $CASES; modes: $MODES; state on $FS; raw records in $RAW" >&2
 for r in $(seq 1 "$RUNS"); do
@@ -388,3 +405,4 @@ for r in $(seq 1 "$RUNS"); do
 done
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$META"
 report "$RAW" "$META"
+cleanup_disk
