@@ -406,11 +406,6 @@ final class BuildRun {
     return s;
   }
 
-  /** Writes a layer of {@code entries} into the store. */
-  LayerBlob writeLayer(List<LayerEntry> entries, BuildEvent.Step step, SourceSpan span) {
-    return writeLayer(entries, step, span, blob -> {});
-  }
-
   /**
    * Writes a layer of {@code entries} into the store and gives it to {@code stored} as soon as
    * its blob is there, before the rest of the step (its cache entry) is done.
