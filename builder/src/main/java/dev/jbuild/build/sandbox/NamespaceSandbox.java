@@ -334,6 +334,50 @@ public final class NamespaceSandbox implements Sandbox {
     }
   }
 
+  /**
+   * Extracts {@code layers} (bottom first) for RUN steps now and waits until they are: {@code
+   * jbuild pull} leaves an image ready to build on, as {@code docker pull} and {@code buildah
+   * pull} do, so that a build's first RUN on it does not extract it. Starts a worker only when a
+   * layer has no extracted directory on this root yet.
+   *
+   * @return how many layers were extracted now (0: all of them were there)
+   * @throws JbuildException when the sandbox cannot start here or a layer cannot be extracted
+   */
+  public int unpack(List<RunStep.Layer> layers) {
+    List<WorkerProtocol.LayerRef> refs = new ArrayList<>();
+    for (RunStep.Layer l : layers) {
+      if (!java.nio.file.Files.isDirectory(root.layers().resolve(l.diffId().hex()))) {
+        refs = layers.stream().map(NamespaceSandbox::ref).toList();
+        break;
+      }
+    }
+    if (refs.isEmpty()) {
+      return 0;
+    }
+    Worker w;
+    synchronized (this) {
+      w = startedWorker(null);
+    }
+    long id = ids.incrementAndGet();
+    Pending pending = new Pending(null, OutputStream.nullOutputStream());
+    w.pending.put(id, pending);
+    try {
+      w.send(new WorkerProtocol.Unpack(id, refs));
+      WorkerProtocol.Message m = pending.result.get();
+      if (m instanceof WorkerProtocol.Failed) {
+        throw new JbuildException(((WorkerProtocol.Failed) m).message());
+      }
+      return ((WorkerProtocol.Unpacked) m).extracted();
+    } catch (IOException | ExecutionException e) {
+      throw new JbuildException("the sandbox worker failed while extracting: " + w.diagnostics());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new JbuildException("interrupted");
+    } finally {
+      w.pending.remove(id);
+    }
+  }
+
   private static boolean hasEntries(java.nio.file.Path dir) {
     try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(dir)) {
       return s.findAny().isPresent();
@@ -700,6 +744,8 @@ public final class NamespaceSandbox implements Sandbox {
         complete(((WorkerProtocol.Failed) m).id(), m);
       } else if (m instanceof WorkerProtocol.Pruned) {
         complete(((WorkerProtocol.Pruned) m).id(), m);
+      } else if (m instanceof WorkerProtocol.Unpacked) {
+        complete(((WorkerProtocol.Unpacked) m).id(), m);
       }
     }
 

@@ -204,8 +204,8 @@ public final class SandboxWorker {
       if (m == null) {
         return; // the build closed our stdin (or died): stop
       }
-      if (!(m instanceof WorkerProtocol.Extract)) {
-        requested = true; // an extraction ahead is no step waiting: the warm-up goes on
+      if (!(m instanceof WorkerProtocol.Extract) && !(m instanceof WorkerProtocol.Unpack)) {
+        requested = true; // an extraction is no step waiting: the warm-up goes on
       }
       if (m instanceof WorkerProtocol.RunRequest) {
         WorkerProtocol.RunRequest r = (WorkerProtocol.RunRequest) m;
@@ -225,6 +225,10 @@ public final class SandboxWorker {
       } else if (m instanceof WorkerProtocol.Extract) {
         List<WorkerProtocol.LayerRef> refs = ((WorkerProtocol.Extract) m).layers();
         aheadThreads.add(start("extract", () -> extractAhead(refs)));
+      } else if (m instanceof WorkerProtocol.Unpack) {
+        WorkerProtocol.Unpack u = (WorkerProtocol.Unpack) m;
+        // interrupted, like an extraction ahead, when the build goes away (jbuild pull killed)
+        aheadThreads.add(start("unpack-" + u.id(), () -> send(unpack(u))));
       } else if (m instanceof WorkerProtocol.Cancel) {
         StepRun run = runs.get(((WorkerProtocol.Cancel) m).id());
         if (run != null) {
@@ -275,6 +279,27 @@ public final class SandboxWorker {
     log("extracted " + refs.size() + " layers ahead in " + (System.nanoTime() - begin) / 1_000_000
         + " ms (" + (cpu.getCurrentThreadCpuTime() - beginCpu) / 1_000_000
         + " ms CPU on this thread; inflating is on another)");
+  }
+
+  /** Extracts an image's layers for {@code jbuild pull}; a failure is the answer. */
+  private WorkerProtocol.Message unpack(WorkerProtocol.Unpack u) {
+    long begin = System.nanoTime();
+    int extracted = 0;
+    for (WorkerProtocol.LayerRef ref : u.layers()) {
+      boolean there = Files.isDirectory(layers.root().resolve(Digest.parse(ref.diffId()).hex()));
+      try {
+        layers.extracted(ref);
+      } catch (IOException | RuntimeException e) {
+        return new WorkerProtocol.Failed(u.id(), -1,
+            "cannot extract layer " + ref.diffId() + ": " + e.getMessage(), List.of());
+      }
+      if (!there) {
+        extracted++;
+      }
+    }
+    log("unpacked " + u.layers().size() + " layers (" + extracted + " extracted) in "
+        + (System.nanoTime() - begin) / 1_000_000 + " ms");
+    return new WorkerProtocol.Unpacked(u.id(), extracted);
   }
 
   private Thread start(String name, Runnable body) {

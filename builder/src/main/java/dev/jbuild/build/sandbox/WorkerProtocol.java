@@ -62,6 +62,17 @@ final class WorkerProtocol {
     }
   }
 
+  /**
+   * Extract these layers (bottom first) and answer {@link Unpacked} when all of them are, or
+   * {@link Failed}: {@code jbuild pull}, which leaves an image ready for RUN steps as {@code
+   * docker pull} and {@code buildah pull} do.
+   */
+  record Unpack(long id, List<LayerRef> layers) implements Message {
+    Unpack {
+      layers = List.copyOf(layers);
+    }
+  }
+
   /** Kill the step's processes; the worker answers with {@link Failed}. */
   record Cancel(long id) implements Message {}
 
@@ -192,6 +203,9 @@ final class WorkerProtocol {
   /** A prune finished. */
   record Pruned(long id, int runDirs, int layers, int cacheMounts, long bytes) implements Message {}
 
+  /** The answer to {@link Unpack}: every layer is extracted; {@code extracted} of them now. */
+  record Unpacked(long id, int extracted) implements Message {}
+
   // ---- framing ----
 
   /** Writes one frame; callers serialize access. */
@@ -270,6 +284,8 @@ final class WorkerProtocol {
   private static final byte DONE = 8;
   private static final byte FAILED = 9;
   private static final byte PRUNED = 10;
+  private static final byte UNPACK = 11;
+  private static final byte UNPACKED = 12;
 
   private static void encode(DataOutputStream out, Message m) throws IOException {
     if (m instanceof RunRequest) {
@@ -281,6 +297,14 @@ final class WorkerProtocol {
     } else if (m instanceof Extract) {
       out.writeByte(EXTRACT);
       writeLayers(out, ((Extract) m).layers());
+    } else if (m instanceof Unpack) {
+      out.writeByte(UNPACK);
+      out.writeLong(((Unpack) m).id());
+      writeLayers(out, ((Unpack) m).layers());
+    } else if (m instanceof Unpacked) {
+      out.writeByte(UNPACKED);
+      out.writeLong(((Unpacked) m).id());
+      out.writeInt(((Unpacked) m).extracted());
     } else if (m instanceof Cancel) {
       out.writeByte(CANCEL);
       out.writeLong(((Cancel) m).id());
@@ -342,6 +366,10 @@ final class WorkerProtocol {
         return new RunRequest(in.readLong(), readSpec(in), in.readBoolean());
       case EXTRACT:
         return new Extract(readLayers(in));
+      case UNPACK:
+        return new Unpack(in.readLong(), readLayers(in));
+      case UNPACKED:
+        return new Unpacked(in.readLong(), in.readInt());
       case CANCEL:
         return new Cancel(in.readLong());
       case PRUNE_REQUEST:
