@@ -13,7 +13,10 @@
 #
 # Per round, mode (root, rootless) and case, each tool in turn (jbuild first in odd rounds,
 # buildah first in even ones), every timed command after `sync`:
-#   cold     fresh state with the base image(s) pulled (pull not timed), build
+#   pull     fresh state, the case's base image(s) pulled from the registry: both tools' pulls
+#            store the image and extract its layers (buildah into its overlay storage, jbuild into
+#            its layers/ for RUN steps), as docker pull does
+#   cold     the build right after that pull
 #   cached   the same build again: nothing changed, every step must be a cache hit (checked)
 #   push     build (cached) and push to a repository new to the registry (…/bench/CASE-TOOL-MODE-rN);
 #            buildah's blob-info cache is reset to its state after the base pull first, as in the
@@ -88,7 +91,7 @@ report() {
       echo "| case | measure | jbuild s | buildah s | jbuild/buildah | CPU s jbuild / buildah | budget |"
       echo "|---|---|---|---|---|---|---|"
       for c in $cases; do
-        for k in cold cached changed push; do
+        for k in pull cold cached changed push; do
           local js bs rs jc bc verdict=""
           js=$(q jbuild "$m" "$c" "$k"); bs=$(q buildah "$m" "$c" "$k"); rs=$(qr "$m" "$c" "$k")
           [ "$(med "$js")" = - ] && [ "$(med "$bs")" = - ] && continue
@@ -100,7 +103,7 @@ report() {
               cached) local inj; inj=$(med "$(q jbuild "$m" "$c" cached-in-jvm)")
                 verdict=$(awk -v r="$r" -v b="$(med "$bs")" -v i="$inj" 'BEGIN{lim=(b>=1)?0.5:1;
                   ok=(r<=lim)&&(i=="-"||i<0.5); printf "≤ %s, in-JVM %s s < 0.5: %s", lim, i, ok?"met":"**missed**"}') ;;
-              push) verdict="–" ;;
+              pull|push) verdict="–" ;;
             esac
             printf '%s\t%s\t%s\t%s\n' "$m" "$c" "$k" "$rs" >> "$tsv"
           fi
@@ -160,12 +163,13 @@ report() {
     echo
     echo '```'
     echo "# jbuild (fresh \$W/jbuild)"
-    echo "./jbuild pull --root \$W/jbuild --insecure-registry $REG BASE…                        # not timed"
+    echo "./jbuild pull --root \$W/jbuild --insecure-registry $REG BASE…                        # pull (extracts the layers)"
     echo "./jbuild build --root \$W/jbuild --progress plain --iidfile F -t bench/CASE:jbuild CTX  # cold, cached, changed"
     echo "./jbuild build --root \$W/jbuild --progress plain --push --insecure-registry $REG -t $REG/bench/CASE-jbuild-MODE-rN CTX  # push"
     echo "# buildah, as the kit's run-buildah.sh (fresh storage)"
     echo "B='buildah --storage-driver overlay --root \$W/storage --runroot \$W/run'"
-    echo "\$B pull -q --tls-verify=false BASE…; cp BLOB-INFO-CACHE SNAPSHOT                     # not timed"
+    echo "\$B pull -q --tls-verify=false BASE…                                                  # pull (extracts the layers)"
+    echo "cp BLOB-INFO-CACHE SNAPSHOT                                                          # not timed"
     echo "\$B bud --layers --network none --runtime runc --tls-verify=false -q --iidfile F -t localhost/bench/CASE:latest CTX  # cold, cached, changed"
     echo "cp SNAPSHOT BLOB-INFO-CACHE   # not timed"
     echo "sh -c '\$B bud … CTX && \$B push -q --tls-verify=false localhost/bench/CASE:latest docker://$REG/bench/CASE-buildah-MODE-rN'  # push"
@@ -314,11 +318,9 @@ run_jbuild() {
   local mode=$1 c=$2 r=$3 w; w=$(who "$mode")
   local st=$FS/$w/jbuild ctx=$WORK/cases/$c t=$FS/$w/tmp ref=$REG/bench/$c-jbuild-$mode-r$r
   rm -rf "$st"
-  local b  # jbuild pull takes one reference
-  for b in $(bases "$c"); do
-    as "$mode" "$J" pull --root "$st" --insecure-registry $REG "$b" >> "$WORK/logs/jbuild-$mode-$c-pull-r$r.log" 2>&1 \
-      || { echo "jbuild pull $b failed ($mode $c)" >&2; return 1; }
-  done
+  # jbuild pull takes one reference
+  timed jbuild "$mode" "$c" pull "$r" sh -c 'r=$1; shift; for b; do "$0" pull --root "$r" --insecure-registry '$REG' "$b" || exit 1; done' \
+    "$J" "$st" $(bases "$c") || return 1
   timed jbuild "$mode" "$c" cold "$r" "$J" build --root "$st" --progress plain --iidfile "$t/iid.cold" -t "bench/$c:jbuild" "$ctx" || return 1
   timed jbuild "$mode" "$c" cached "$r" "$J" build --root "$st" --progress plain --iidfile "$t/iid.cached" -t "bench/$c:jbuild" "$ctx" || return 1
   local s; s=$(grep -oE 'in [0-9]+(\.[0-9]+)? ?s' "$LOG" | tail -1 | grep -oE '[0-9]+(\.[0-9]+)?')
@@ -341,7 +343,7 @@ run_buildah() {
   else cache=$BHOME/.local/share/containers/cache/blob-info-cache-v1.boltdb; fi
   buildah_clean "$mode"
   rm -f "$cache"
-  for b in $(bases "$c"); do as "$mode" $B pull -q --tls-verify=false "$b" >/dev/null 2>&1 || { echo "buildah pull $b failed" >&2; return 1; }; done
+  timed buildah "$mode" "$c" pull "$r" sh -c "for b in $(bases "$c" | tr '\n' ' '); do $B pull -q --tls-verify=false \$b || exit 1; done" || return 1
   cp -p "$cache" "$t/blob-cache.base"
   timed buildah "$mode" "$c" cold "$r" $BUD --iidfile "$t/iid.cold" -t "$tag" "$ctx" || return 1
   timed buildah "$mode" "$c" cached "$r" $BUD --iidfile "$t/iid.cached" -t "$tag" "$ctx" || return 1

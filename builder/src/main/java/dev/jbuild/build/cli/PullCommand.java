@@ -1,6 +1,7 @@
 package dev.jbuild.build.cli;
 
 import dev.jbuild.build.JbuildException;
+import dev.jbuild.build.event.BuildEvent;
 import dev.jbuild.build.registry.ImageReference;
 import dev.jbuild.build.registry.PullImage;
 import dev.jbuild.build.sandbox.NamespaceSandbox;
@@ -44,15 +45,39 @@ final class PullCommand extends ImageCommand {
     ImageReference reference = reference(ref);
     ProgressRenderer progress = progress();
     ImageStore store = store();
-    PullImage.PulledImage pulled =
-        new PullImage(registries(progress), store, progress)
-            .pull(reference, globals().platform(cli()));
-    if (!noUnpack) {
-      unpack(store, pulled, progress);
+    Platform platform = globals().platform(cli());
+    if (noUnpack || !runsHere(platform)) {
+      print(new PullImage(registries(progress), store, progress).pull(reference, platform));
+      return Main.OK;
     }
+    try (NamespaceSandbox sandbox = new NamespaceSandbox(root(), progress)) {
+      // the worker starts (a JVM, in a user namespace when rootless) beside the download, at
+      // its first bytes: an image whose blobs the store has already starts nothing
+      java.util.concurrent.atomic.AtomicBoolean downloading =
+          new java.util.concurrent.atomic.AtomicBoolean();
+      dev.jbuild.build.event.BuildListener listener = e -> {
+        if (e instanceof BuildEvent.BlobProgress && downloading.compareAndSet(false, true)) {
+          sandbox.warmUp();
+        }
+        progress.onEvent(e);
+      };
+      PullImage.PulledImage pulled =
+          new PullImage(registries(listener), store, listener).pull(reference, platform);
+      unpack(store, pulled, sandbox);
+      print(pulled);
+    }
+    return Main.OK;
+  }
+
+  private void print(PullImage.PulledImage pulled) {
     out().println("Digest: " + pulled.manifest().digest());
     out().println(pulled.name());
-    return Main.OK;
+  }
+
+  /** Whether RUN steps can run on images of {@code platform} here: Linux, this architecture. */
+  private static boolean runsHere(Platform platform) {
+    return "linux".equals(platform.os())
+        && Platform.host().architecture().equals(platform.architecture());
   }
 
   /**
@@ -60,7 +85,7 @@ final class PullCommand extends ImageCommand {
    * of this machine's architecture). The image is pulled either way: a sandbox that cannot start
    * on this machine is a warning, which the first RUN of a build repeats as its error.
    */
-  private void unpack(ImageStore store, PullImage.PulledImage pulled, ProgressRenderer progress) {
+  private void unpack(ImageStore store, PullImage.PulledImage pulled, NamespaceSandbox sandbox) {
     List<RunStep.Layer> layers = new ArrayList<>();
     try {
       OciDocument doc = store.blobs().readManifestOrIndex(pulled.manifest().digest(), null).value();
@@ -70,8 +95,7 @@ final class PullCommand extends ImageCommand {
       ImageManifest manifest = (ImageManifest) doc;
       ImageConfig config = store.blobs().readConfig(manifest.config().digest()).value();
       Platform declared = config.platform();
-      if (declared == null || !"linux".equals(declared.os())
-          || !Platform.host().architecture().equals(declared.architecture())) {
+      if (declared == null || !runsHere(declared)) {
         return;
       }
       List<dev.jbuild.oci.Digest> diffIds = config.rootfs().diffIds();
@@ -89,7 +113,7 @@ final class PullCommand extends ImageCommand {
       return;
     }
     long begin = System.nanoTime();
-    try (NamespaceSandbox sandbox = new NamespaceSandbox(root(), progress)) {
+    try {
       int extracted = sandbox.unpack(layers);
       if (extracted > 0) {
         err().println(String.format(Locale.ROOT, "unpacked %d layer%s for RUN steps in %.1fs",
