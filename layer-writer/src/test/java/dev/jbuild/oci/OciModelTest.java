@@ -25,6 +25,26 @@ class OciModelTest {
     return new String(b, StandardCharsets.UTF_8);
   }
 
+  /** The components of a digest, as a record generates equals and hashCode for them. */
+  private record Components(String algorithm, String hex) {}
+
+  @Test
+  void digestEqualsAndHashCodeAreThoseOfARecordOfItsComponents() {
+    Digest a = Digest.of("a".getBytes(StandardCharsets.UTF_8));
+    Digest b = Digest.of("b".getBytes(StandardCharsets.UTF_8));
+    Digest a2 = Digest.parse(a.toString());
+    Digest long512 = Digest.parse("sha512:" + "0".repeat(128));
+    assertThat(a).isEqualTo(a2).isNotEqualTo(b).isNotEqualTo(a.toString()).isNotEqualTo(null);
+    assertThat(a2).isEqualTo(a);
+    for (Digest d : List.of(a, b, long512)) {
+      assertThat(d.hashCode()).isEqualTo(new Components(d.algorithm(), d.hex()).hashCode());
+    }
+    assertThat(a.hashCode()).isEqualTo(a2.hashCode());
+    // same hex under another algorithm is another digest
+    Digest x = Digest.parse("sha512:" + "ab".repeat(64));
+    assertThat(x).isNotEqualTo(Digest.parse("sha512:" + "ab".repeat(63) + "ac"));
+  }
+
   @Test
   void theSha256WarmUpStopsWhenAskedAndLeavesDigestsRight() {
     int[] asked = {0};
