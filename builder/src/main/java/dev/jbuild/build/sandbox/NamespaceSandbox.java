@@ -310,22 +310,33 @@ public final class NamespaceSandbox implements Sandbox {
     synchronized (this) {
       w = startedWorker(null);
     }
+    List<String> keep = keepDiffIds.stream().map(Digest::toString).toList();
+    WorkerProtocol.Pruned p = (WorkerProtocol.Pruned) ask(w,
+        id -> new WorkerProtocol.PruneRequest(id, keep, grace.toMillis(), cacheMounts), "pruning");
+    return "removed " + p.runDirs() + " stale run directories, " + p.layers()
+        + " unused extracted layers" + (cacheMounts ? " and " + p.cacheMounts() + " cache mounts" : "")
+        + " (" + p.bytes() + " bytes)";
+  }
+
+  /**
+   * Sends the request {@code request} makes of a new id and waits for its answer.
+   *
+   * @throws JbuildException when the worker answers {@link WorkerProtocol.Failed} or dies
+   */
+  private WorkerProtocol.Message ask(Worker w,
+      java.util.function.LongFunction<WorkerProtocol.Message> request, String doing) {
     long id = ids.incrementAndGet();
     Pending pending = new Pending(null, OutputStream.nullOutputStream());
     w.pending.put(id, pending);
-    List<String> keep = keepDiffIds.stream().map(Digest::toString).toList();
     try {
-      w.send(new WorkerProtocol.PruneRequest(id, keep, grace.toMillis(), cacheMounts));
+      w.send(request.apply(id));
       WorkerProtocol.Message m = pending.result.get();
       if (m instanceof WorkerProtocol.Failed) {
         throw new JbuildException(((WorkerProtocol.Failed) m).message());
       }
-      WorkerProtocol.Pruned p = (WorkerProtocol.Pruned) m;
-      return "removed " + p.runDirs() + " stale run directories, " + p.layers()
-          + " unused extracted layers" + (cacheMounts ? " and " + p.cacheMounts() + " cache mounts" : "")
-          + " (" + p.bytes() + " bytes)";
+      return m;
     } catch (IOException | ExecutionException e) {
-      throw new JbuildException("the sandbox worker failed while pruning: " + w.diagnostics());
+      throw new JbuildException("the sandbox worker failed while " + doing + ": " + w.diagnostics());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new JbuildException("interrupted");
@@ -358,24 +369,9 @@ public final class NamespaceSandbox implements Sandbox {
     synchronized (this) {
       w = startedWorker(null);
     }
-    long id = ids.incrementAndGet();
-    Pending pending = new Pending(null, OutputStream.nullOutputStream());
-    w.pending.put(id, pending);
-    try {
-      w.send(new WorkerProtocol.Unpack(id, refs));
-      WorkerProtocol.Message m = pending.result.get();
-      if (m instanceof WorkerProtocol.Failed) {
-        throw new JbuildException(((WorkerProtocol.Failed) m).message());
-      }
-      return ((WorkerProtocol.Unpacked) m).extracted();
-    } catch (IOException | ExecutionException e) {
-      throw new JbuildException("the sandbox worker failed while extracting: " + w.diagnostics());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new JbuildException("interrupted");
-    } finally {
-      w.pending.remove(id);
-    }
+    List<WorkerProtocol.LayerRef> all = refs;
+    return ((WorkerProtocol.Unpacked) ask(w, id -> new WorkerProtocol.Unpack(id, all),
+        "extracting")).extracted();
   }
 
   private static boolean hasEntries(java.nio.file.Path dir) {
