@@ -45,6 +45,12 @@ record WorkerLaunch(List<String> command, boolean rootless, List<List<String>> i
    */
   static final String CLASS_LIST_PROPERTY = "jbuild.sandbox.classList";
 
+  /**
+   * The class-data sharing archive this JVM mapped, which the launcher names (the worker maps it
+   * too); unset: the worker maps the JDK's default archive.
+   */
+  static final String SHARED_ARCHIVE_PROPERTY = "jbuild.sandbox.sharedArchive";
+
   /** JNA's library search path, which it computes with ldconfig when the property is unset. */
   static final String JNA_PLATFORM_PATH = "jna.platform.library.path";
 
@@ -180,12 +186,13 @@ record WorkerLaunch(List<String> command, boolean rootless, List<List<String>> i
         "-XX:Tier4CompileThreshold=45000", "-XX:Tier4BackEdgeThreshold=120000"));
     // the launcher's class-data archive holds the same jar's classes, the worker's among them
     // (builder/cds/worker-classes.lst): map it too, at the address it was dumped for as the
-    // launcher does (relocating it cost the worker ~35 ms of CPU at each start)
-    for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (arg.startsWith("-XX:SharedArchiveFile=") || arg.equals("-XX:+UnlockDiagnosticVMOptions")
-          || arg.startsWith("-XX:ArchiveRelocationMode=")) {
-        cmd.add(arg);
-      }
+    // launcher does (relocating it cost the worker ~35 ms of CPU at each start). The launcher
+    // names it in a property: reading this JVM's options from its management bean loaded
+    // java.management, 3.5-6 ms on the way to every worker
+    String archive = System.getProperty(SHARED_ARCHIVE_PROPERTY);
+    if (archive != null && !archive.isEmpty()) {
+      cmd.addAll(List.of("-XX:SharedArchiveFile=" + archive, "-XX:+UnlockDiagnosticVMOptions",
+          "-XX:ArchiveRelocationMode=0"));
     }
     // JNA's first library load runs '/sbin/ldconfig -p' for its search path unless this
     // property is set, and sets it: the worker takes this JVM's (a process spawned at every
@@ -245,6 +252,14 @@ record WorkerLaunch(List<String> command, boolean rootless, List<List<String>> i
    * otherwise (a Maven plugin's class realm) the jars the needed classes came from.
    */
   static String classPath() {
+    String own = System.getProperty("java.class.path", "");
+    // the CLI: one jar, where this class came from, holding every class it runs (found so, not
+    // by the classes below, whose lookup loaded classes the build never uses: 2.5-4 ms on the
+    // way to every worker)
+    Optional<String> here = location(WorkerLaunch.class);
+    if (here.isPresent() && here.get().equals(own)) {
+      return own;
+    }
     Set<String> entries = new LinkedHashSet<>();
     for (Class<?> c : List.of(SandboxWorker.class, dev.jbuild.dockerfile.ir.RunMount.class,
         dev.jbuild.layer.LayerWriter.class, dev.jbuild.oci.Digest.class,
@@ -255,7 +270,6 @@ record WorkerLaunch(List<String> command, boolean rootless, List<List<String>> i
         com.fasterxml.jackson.annotation.JsonProperty.class)) {
       location(c).ifPresent(entries::add);
     }
-    String own = System.getProperty("java.class.path", "");
     Set<String> jvm = new LinkedHashSet<>(List.of(own.split(File.pathSeparator)));
     if (jvm.containsAll(entries)) {
       return own;

@@ -46,4 +46,31 @@ class WorkerLaunchTest {
     assertThat(WorkerLaunch.javaCommand(Optional.empty()))
         .noneMatch(a -> a.startsWith("-Djna.boot.library.path="));
   }
+
+  @Test
+  void theWorkersClassPathIsThisJvmsWhenItHoldsTheWorkersClasses() throws Exception {
+    // a test run: class directories and jars, JNA's among them
+    String jna = Path.of(com.sun.jna.Native.class.getProtectionDomain().getCodeSource()
+        .getLocation().toURI()).toString();
+    assertThat(WorkerLaunch.classPath()).isEqualTo(System.getProperty("java.class.path"));
+    assertThat(WorkerLaunch.classPath().split(java.io.File.pathSeparator)).contains(jna);
+  }
+
+  @Test
+  void theLaunchersArchiveIsPassedOnByItsProperty() {
+    String before = System.getProperty(WorkerLaunch.SHARED_ARCHIVE_PROPERTY);
+    try {
+      System.setProperty(WorkerLaunch.SHARED_ARCHIVE_PROPERTY, "/x/cli.jsa");
+      assertThat(WorkerLaunch.javaCommand(Optional.empty())).containsSubsequence(
+          "-XX:SharedArchiveFile=/x/cli.jsa", "-XX:+UnlockDiagnosticVMOptions",
+          "-XX:ArchiveRelocationMode=0");
+      System.clearProperty(WorkerLaunch.SHARED_ARCHIVE_PROPERTY);
+      assertThat(WorkerLaunch.javaCommand(Optional.empty()))
+          .noneMatch(a -> a.startsWith("-XX:SharedArchiveFile="));
+    } finally {
+      if (before != null) {
+        System.setProperty(WorkerLaunch.SHARED_ARCHIVE_PROPERTY, before);
+      }
+    }
+  }
 }
