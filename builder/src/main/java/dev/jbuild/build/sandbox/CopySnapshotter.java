@@ -184,7 +184,7 @@ final class CopySnapshotter implements Snapshotter {
       throw new IOException("layer " + ref.diffId() + " has " + r.ownershipSkipped()
           + " files owned by users or groups that this user namespace does not map: give your"
           + " user a range in /etc/subuid and /etc/subgid (e.g. 'sudo usermod --add-subuids"
-          + " 100000-165535 --add-subgids 100000-165535 " + System.getProperty("user.name")
+          + " 100000-165535 --add-subgids 100000-165535 " + WorkerLaunch.hostUser()
           + "')");
     }
   }

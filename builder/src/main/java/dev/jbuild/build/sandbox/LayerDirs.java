@@ -196,7 +196,7 @@ final class LayerDirs {
                 + (mappedIds <= 1
                     ? "only root is mapped: add a range for your user to /etc/subuid and"
                         + " /etc/subgid, e.g. 'sudo usermod --add-subuids 100000-165535"
-                        + " --add-subgids 100000-165535 " + System.getProperty("user.name")
+                        + " --add-subgids 100000-165535 " + WorkerLaunch.hostUser()
                         + "'"
                     : mappedIds + " ids are mapped: give your user a larger range in"
                         + " /etc/subuid and /etc/subgid")

@@ -290,8 +290,9 @@ public final class SandboxWorker {
       try {
         layers.extracted(ref);
       } catch (IOException | RuntimeException e) {
-        return new WorkerProtocol.Failed(u.id(), -1,
-            "cannot extract layer " + ref.diffId() + ": " + e.getMessage(), List.of());
+        String why = String.valueOf(e.getMessage());
+        return new WorkerProtocol.Failed(u.id(), -1, why.contains(ref.diffId()) ? why
+            : "cannot extract layer " + ref.diffId() + ": " + why, List.of());
       }
       if (!there) {
         extracted++;

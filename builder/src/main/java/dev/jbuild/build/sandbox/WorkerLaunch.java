@@ -51,6 +51,17 @@ record WorkerLaunch(List<String> command, boolean rootless, List<List<String>> i
    */
   static final String SHARED_ARCHIVE_PROPERTY = "jbuild.sandbox.sharedArchive";
 
+  /**
+   * The name of the user who runs the build, for the worker's messages: inside its user
+   * namespace the worker is root, and its own {@code user.name} says so.
+   */
+  static final String HOST_USER_PROPERTY = "jbuild.sandbox.hostUser";
+
+  /** The user who runs the build, as the worker's messages name them. */
+  static String hostUser() {
+    return System.getProperty(HOST_USER_PROPERTY, System.getProperty("user.name"));
+  }
+
   /** JNA's library search path, which it computes with ldconfig when the property is unset. */
   static final String JNA_PLATFORM_PATH = "jna.platform.library.path";
 
@@ -202,6 +213,7 @@ record WorkerLaunch(List<String> command, boolean rootless, List<List<String>> i
       cmd.add("-D" + JNA_PLATFORM_PATH + "=" + jnaPath);
     }
     jnaBootDir.ifPresent(d -> cmd.add("-Djna.boot.library.path=" + d));
+    cmd.add("-D" + HOST_USER_PROPERTY + "=" + hostUser());
     String classList = System.getProperty(CLASS_LIST_PROPERTY);
     if (classList != null) {
       cmd.add("-XX:DumpLoadedClassList=" + classList);

@@ -66,7 +66,9 @@ class WorkerLaunchTest {
           "-XX:ArchiveRelocationMode=0");
       System.clearProperty(WorkerLaunch.SHARED_ARCHIVE_PROPERTY);
       assertThat(WorkerLaunch.javaCommand(Optional.empty()))
-          .noneMatch(a -> a.startsWith("-XX:SharedArchiveFile="));
+          .noneMatch(a -> a.startsWith("-XX:SharedArchiveFile="))
+          // the worker is root in its namespace: its messages name the user who builds
+          .contains("-D" + WorkerLaunch.HOST_USER_PROPERTY + "=" + System.getProperty("user.name"));
     } finally {
       if (before != null) {
         System.setProperty(WorkerLaunch.SHARED_ARCHIVE_PROPERTY, before);
