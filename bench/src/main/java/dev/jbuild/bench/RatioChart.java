@@ -23,7 +23,7 @@ import javax.imageio.ImageIO;
 
 /**
  * Draws the jbuild/buildah ratios of {@code bench/e2e.sh} as a PNG: one panel per mode (root,
- * rootless), one group of bars per case, one bar per measure (cold, cached, changed, push) at
+ * rootless), one group of bars per case, one bar per measure (pull, cold, cached, changed, push) at
  * the median ratio with a whisker from the smallest to the largest ratio of a round. The y axis
  * is logarithmic (2× faster and 2× slower are the same distance from 1); lines mark parity and
  * the 0.5× budget. Headless AWT only, so it runs on a CI machine without a display.
@@ -36,9 +36,10 @@ public final class RatioChart {
   /** One ratio: median and the range over the rounds. */
   record Ratio(String mode, String caseName, String measure, double median, double min, double max, int rounds) {}
 
-  private static final List<String> MEASURES = List.of("cold", "cached", "changed", "push");
+  private static final List<String> MEASURES = List.of("pull", "cold", "cached", "changed", "push");
   private static final Color[] COLORS = {
-    new Color(0x1f77b4), new Color(0x2ca02c), new Color(0xff7f0e), new Color(0x9467bd)
+    new Color(0x8c564b), new Color(0x1f77b4), new Color(0x2ca02c), new Color(0xff7f0e),
+    new Color(0x9467bd)
   };
   private static final int WIDTH = 1200;
   private static final int PANEL_HEIGHT = 330;
