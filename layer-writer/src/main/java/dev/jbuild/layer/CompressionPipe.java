@@ -25,11 +25,11 @@ final class CompressionPipe extends OutputStream {
   private int used;
   private boolean closed;
 
+  /** Buffers made so far: up to {@link #CHUNKS}, each when the writer first needs one more. */
+  private int made;
+
   /** Compressed output goes to {@code sink}, which the worker closes when the stream ends. */
   CompressionPipe(OutputStream sink) {
-    for (int i = 0; i < CHUNKS; i++) {
-      empty.add(new byte[CHUNK]);
-    }
     worker = new Thread(() -> drain(sink), "jbuild-layer-compress");
     worker.setDaemon(true);
     worker.start();
@@ -84,6 +84,15 @@ final class CompressionPipe extends OutputStream {
 
   private byte[] take() throws IOException {
     check();
+    byte[] free = empty.poll();
+    if (free != null) {
+      return free;
+    }
+    if (made < CHUNKS) {
+      // made on demand: a layer of a few kB needs one buffer, not four zeroed megabytes
+      made++;
+      return new byte[CHUNK];
+    }
     try {
       byte[] chunk = empty.take();
       check();

@@ -96,11 +96,67 @@ public final class LayerWriter {
    */
   public LayerBlob write(List<LayerEntry> entries, OutputStream out) throws IOException {
     List<LayerEntry> ordered = canonical(entries);
-    return stream(out, sink -> {
+    Producer all = sink -> {
       for (LayerEntry e : ordered) {
         sink.add(e);
       }
-    });
+    };
+    return tarSize(ordered) <= ChunkedGzip.CHUNK ? streamHere(out, all) : stream(out, all);
+  }
+
+  /**
+   * About how long the tar of {@code entries} is: their data and a header block each (PAX
+   * records, which long names and xattrs add, left out).
+   */
+  private static long tarSize(List<LayerEntry> entries) {
+    long size = 1024;
+    for (LayerEntry e : entries) {
+      size += 512;
+      if (e.type() == EntryType.FILE) {
+        size += (e.size() + 511) / 512 * 512;
+      }
+    }
+    return size;
+  }
+
+  /**
+   * {@link #stream} without its threads, for a layer of less than one gzip chunk, which has
+   * nothing to spread over cores (its one chunk is deflated by the thread that finishes the
+   * stream anyway): the layer of a WORKDIR or of a COPY of a few small files took 5-10 ms
+   * longer to set up the pipeline (two threads started, their buffers allocated and zeroed) than
+   * to write. The bytes are the same: neither compressor's output depends on how the tar reaches
+   * it, nor on its number of threads (see {@link ChunkedGzip} and {@link Compression#compressor}).
+   */
+  private LayerBlob streamHere(OutputStream out, Producer producer) throws IOException {
+    Compression c = options.compression();
+    HashingOutputStream blob = new HashingOutputStream(out, false);
+    OutputStream compressor =
+        c == Compression.GZIP ? new TarGzip(blob, options.level(), 1)
+            : c == Compression.ZSTD ? c.compressor(blob, options.level(), 1)
+            : blob;
+    HashingOutputStream tar = new HashingOutputStream(compressor, true, COPY_BUFFER);
+    TarOutput tarOut = new TarOutput(tar);
+    byte[] buffer = new byte[COPY_BUFFER];
+    boolean ok = false;
+    try {
+      producer.produce(e -> emit(tarOut, e, buffer));
+      tarOut.finish();
+      tar.close();
+      ok = true;
+    } finally {
+      if (!ok && c == Compression.ZSTD) {
+        try {
+          compressor.close(); // frees the zstd context; the output is abandoned anyway
+        } catch (IOException expected) {
+          // the failure that got us here is the one to report
+        }
+      }
+    }
+    if (c == Compression.NONE) {
+      Digest d = tar.digest();
+      return new LayerBlob(d, d, tar.count(), c.mediaType());
+    }
+    return new LayerBlob(tar.digest(), blob.digest(), blob.count(), c.mediaType());
   }
 
   /**

@@ -196,6 +196,38 @@ class LayerWriterTest {
     assertThat(tar.length).isGreaterThan(8 << 20);
   }
 
+  /**
+   * A layer of less than one gzip chunk is written on the caller's thread, a larger one through
+   * the compression threads: on either side of that line the blob is the tar compressed in one
+   * go, in every compression.
+   */
+  @ParameterizedTest
+  @EnumSource(Compression.class)
+  void layersOnEitherSideOfTheOneThreadSizeAreTheirTarCompressed(Compression c) throws Exception {
+    byte[] text = "key.%d=some value that repeats\n".repeat(6_000).getBytes(StandardCharsets.US_ASCII);
+    for (int size : new int[] {0, 100, ChunkedGzip.CHUNK - 4096, ChunkedGzip.CHUNK, 300_000}) {
+      List<LayerEntry> entries = new ArrayList<>();
+      entries.add(LayerEntry.directory("opt/app", 0755));
+      if (size > 0) {
+        entries.add(LayerEntry.file("opt/app/conf", 0644, java.util.Arrays.copyOf(text, size)));
+      }
+      byte[] tar = Layers.tar(entries);
+      ByteArrayOutputStream expected = new ByteArrayOutputStream();
+      try (java.io.OutputStream z =
+          c == Compression.GZIP ? Compression.gzipTar(expected, 6)
+              : c == Compression.ZSTD ? Compression.ZSTD.compressor(expected, 3, 1)
+              : expected) {
+        z.write(tar);
+      }
+      ByteArrayOutputStream layer = new ByteArrayOutputStream();
+      LayerBlob blob = new LayerWriter(LayerWriter.Options.of(c)).write(entries, layer);
+      assertThat(layer.toByteArray()).as("%s, %d bytes", c, size).isEqualTo(expected.toByteArray());
+      assertThat(blob.diffId()).isEqualTo(Digest.of(tar));
+      assertThat(blob.digest()).isEqualTo(Digest.of(layer.toByteArray()));
+      assertThat(blob.size()).isEqualTo(layer.size());
+    }
+  }
+
   /** Sizes on either side of the 256 KiB copy buffer: the reads that end a file differ there. */
   private static final int[] SIZES_AROUND_THE_BUFFER =
       {1, 511, 512, 262_143, 262_144, 262_145, 524_288, 600_000};
