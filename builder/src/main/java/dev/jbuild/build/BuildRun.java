@@ -10,6 +10,7 @@ import dev.jbuild.build.sandbox.Sandbox;
 import dev.jbuild.cache.BlobWriter;
 import dev.jbuild.cache.BuildCache;
 import dev.jbuild.cache.CacheException;
+import dev.jbuild.cache.CacheKey;
 import dev.jbuild.cache.ImageStore;
 import dev.jbuild.cache.StoredBlob;
 import dev.jbuild.dockerfile.SourceSpan;
@@ -69,6 +70,8 @@ final class BuildRun {
   private final AtomicReference<RuntimeException> firstFailure = new AtomicReference<>();
   /** The pool threads running a stage now; interrupted when another stage fails. */
   private final Set<Thread> running = new HashSet<>();
+  /** Build-cache entries being written (see {@link #recordInCache}). */
+  private final CacheWrites cacheWrites = new CacheWrites();
 
   BuildRun(
       BuildRequest request,
@@ -284,6 +287,87 @@ final class BuildRun {
   private static final class StageError extends JbuildException {
     StageError(Error e) {
       super(e.toString(), e);
+    }
+  }
+
+  /**
+   * Records in the build cache that {@code key} gave {@code layer}, on a thread of its own: the
+   * entry's write (temporary file, fsync, rename, fsync of the directory) took 2-20 ms of every
+   * step that wrote a layer, its fsyncs waiting for the journal commits of the sandbox worker's
+   * extractions. The step goes on at once; {@link #awaitCacheWrites} is called before the image
+   * is named, so an entry is as durable as before by the time the build says it is done. Until
+   * then another step of this build with the same key misses the cache, as when it runs beside.
+   */
+  void recordInCache(CacheKey key, BuildCache.CachedLayer layer) {
+    cacheWrites.submit(() -> cache.putLayer(key, layer));
+  }
+
+  /** As {@link #recordInCache}, for the manifest built for an image key. */
+  void recordImageInCache(CacheKey key, Descriptor manifest) {
+    cacheWrites.submit(() -> cache.putImage(key, manifest));
+  }
+
+  /** Waits for the cache entries being written; the first that failed is thrown. */
+  void awaitCacheWrites() {
+    cacheWrites.await();
+  }
+
+  /**
+   * Waits for the cache entries being written after the build failed (those of the steps that
+   * succeeded are kept, as when they were written in step), their own failures ignored: the
+   * build's is the one to report.
+   */
+  void awaitCacheWritesQuietly() {
+    try {
+      cacheWrites.await();
+    } catch (RuntimeException e) {
+      // the build's own failure is reported
+    }
+  }
+
+  /** Cache entries written in order on one daemon thread, started with the first. */
+  private static final class CacheWrites {
+    private java.util.concurrent.ExecutorService writer;
+    private final List<CompletableFuture<Void>> pending = new ArrayList<>();
+
+    synchronized void submit(Runnable write) {
+      if (writer == null) {
+        writer =
+            java.util.concurrent.Executors.newSingleThreadExecutor(
+                r -> {
+                  Thread t = new Thread(r, "jbuild-cache-write");
+                  t.setDaemon(true);
+                  return t;
+                });
+      }
+      pending.add(CompletableFuture.runAsync(write, writer));
+    }
+
+    void await() {
+      List<CompletableFuture<Void>> writes;
+      synchronized (this) {
+        writes = new ArrayList<>(pending);
+        pending.clear();
+      }
+      RuntimeException first = null;
+      for (CompletableFuture<Void> w : writes) {
+        try {
+          w.join();
+        } catch (CompletionException e) {
+          if (first == null) {
+            first = unwrap(e);
+          }
+        }
+      }
+      synchronized (this) {
+        if (pending.isEmpty() && writer != null) {
+          writer.shutdown();
+          writer = null;
+        }
+      }
+      if (first != null) {
+        throw first;
+      }
     }
   }
 

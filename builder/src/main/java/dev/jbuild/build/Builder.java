@@ -133,15 +133,23 @@ public final class Builder {
               t.setDaemon(true);
               return t;
             });
+    BuildRun run = null;
+    boolean built = false;
     try {
-      BuildRun run =
+      run =
           new BuildRun(
               request, plan, store, BuildCache.open(store.blobs()), context, registries, sandbox,
               listener, pool, target, now);
       StageResult result = run.execute();
-      return new Built(
-          FinalImage.store(run, result), result.platform(), run.steps(), run.cachedSteps());
+      FinalImage.Stored image = FinalImage.store(run, result);
+      // the cache entries are durable before the image is named
+      run.awaitCacheWrites();
+      built = true;
+      return new Built(image, result.platform(), run.steps(), run.cachedSteps());
     } finally {
+      if (run != null && !built) {
+        run.awaitCacheWritesQuietly();
+      }
       pool.shutdownNow();
     }
   }

@@ -63,7 +63,7 @@ final class FinalImage {
     RawJson<ImageManifest> manifest =
         RawJson.of(ImageManifest.oci(Descriptor.of(MediaTypes.OCI_CONFIG, configDescriptor.digest(), configDescriptor.size()), layers));
     Descriptor manifestDescriptor = run.store().blobs().put(manifest);
-    cache.putImage(key, manifestDescriptor);
+    run.recordImageInCache(key, manifestDescriptor);
     return new Stored(manifestDescriptor, configDescriptor, false);
   }
 

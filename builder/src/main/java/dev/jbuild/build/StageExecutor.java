@@ -456,7 +456,7 @@ final class StageExecutor implements InstructionVisitor<Void> {
     Descriptor d = Descriptor.of(blob.mediaType(), blob.digest(), blob.size());
     run.listener().onEvent(new BuildEvent.LayerWritten(of, blob.digest(), blob.diffId(), blob.size()));
     Instant created = run.created();
-    run.cache().putLayer(key, new BuildCache.CachedLayer(d, blob.diffId(), created));
+    run.recordInCache(key, new BuildCache.CachedLayer(d, blob.diffId(), created));
     addLayer(d, blob.diffId(), created, createdBy, key);
   }
 

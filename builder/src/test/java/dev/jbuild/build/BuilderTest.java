@@ -347,6 +347,28 @@ class BuilderTest {
     assertThat(events).filteredOn(e -> e instanceof BuildEvent.LayerWritten).hasSize(2);
   }
 
+  /** Cache entries are written beside the steps; the build waits for them, and fails with them. */
+  @Test
+  void aCacheEntryThatCannotBeWrittenFailsTheBuild() throws IOException {
+    Files.createDirectories(root().buildCache());
+    Files.writeString(root().buildCache().resolve("steps"), "not a directory");
+    assertThatThrownBy(() -> build("FROM scratch\nWORKDIR /a\n"))
+        .isInstanceOf(dev.jbuild.cache.CacheException.class)
+        .hasMessageContaining("cannot create the build cache directory");
+  }
+
+  @Test
+  void aFailedBuildKeepsTheCacheEntriesOfItsFinishedSteps() throws IOException {
+    assertThatThrownBy(() -> build("FROM scratch\nWORKDIR /a\nWORKDIR /b\nCOPY missing /x\n"))
+        .isInstanceOf(BuildStepException.class);
+    events.clear();
+    build("FROM scratch\nWORKDIR /a\nWORKDIR /b\n");
+    assertThat(events)
+        .filteredOn(e -> e instanceof BuildEvent.StepCached)
+        .extracting(e -> ((BuildEvent.StepCached) e).step().text())
+        .containsExactly("WORKDIR /a", "WORKDIR /b");
+  }
+
   @Test
   void changingAStepInvalidatesItAndTheStepsAfterIt() throws IOException {
     build("FROM scratch\nWORKDIR /a\nWORKDIR /b\nWORKDIR /c\n");
