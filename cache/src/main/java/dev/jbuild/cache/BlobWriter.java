@@ -159,21 +159,33 @@ public final class BlobWriter extends OutputStream {
       throw new IllegalStateException("blob writer was closed without commit");
     }
     try {
-      drain();
-      channel.force(true);
-      channel.close();
-      finished = true;
       if (expected != null && !expected.equals(actual)) {
+        channel.close();
+        finished = true;
         Files.deleteIfExists(temp);
         throw new CacheException("content for blob " + expected + " hashes to " + actual
             + " (" + size + " bytes): the source delivered different bytes; nothing was stored."
             + " Retry; if it persists, the source is corrupted.", store.path(expected));
       }
       Path target = store.path(actual);
-      Files.createDirectories(target.getParent());
-      if (!AtomicFile.moveKeepingExisting(temp, target)) {
+      if (Files.exists(target)) {
+        // the store has these bytes already (an empty layer, a layer built before): the copy
+        // need not reach the disk, which its fsync would wait for
+        channel.close();
+        finished = true;
+        Files.deleteIfExists(temp);
         store.touch(target);
+      } else {
+        drain();
+        channel.force(true);
+        channel.close();
+        finished = true;
+        Files.createDirectories(target.getParent());
+        if (!AtomicFile.moveKeepingExisting(temp, target)) {
+          store.touch(target);
+        }
       }
+      // also for a blob found there: another build may have renamed it in just now
       AtomicFile.fsyncDirectory(target.getParent());
       result = new StoredBlob(actual, size);
       return result;

@@ -76,6 +76,26 @@ class BlobStoreTest {
   }
 
   @Test
+  void writingABlobTheStoreHasKeepsTheStoredFileAndRefreshesItsTime() throws IOException {
+    BlobStore store = BlobStore.open(dir);
+    byte[] content = random(300_000, 3); // more than the writer's buffer: part of it was written
+    StoredBlob first = store.put(content);
+    Path p = store.path(first.digest());
+    Object inode = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+    Files.setLastModifiedTime(p, java.nio.file.attribute.FileTime.fromMillis(0));
+    try (BlobWriter w = store.writerNamedByCaller()) {
+      w.write(content);
+      assertThat(w.commitAs(first.digest())).isEqualTo(first);
+    }
+    assertThat(store.put(content)).isEqualTo(first);
+    assertThat(Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class).fileKey())
+        .isEqualTo(inode);
+    assertThat(Files.getLastModifiedTime(p).toMillis()).isGreaterThan(0);
+    assertThat(store.read(first.digest())).isEqualTo(content);
+    assertThat(tmpFiles(store)).isEmpty();
+  }
+
+  @Test
   void streamingPutVerifiesTheExpectedDigest() throws IOException {
     BlobStore store = BlobStore.open(dir);
     byte[] content = random(3 * 1024 * 1024 + 17, 1);
