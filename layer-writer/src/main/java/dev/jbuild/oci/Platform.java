@@ -31,9 +31,12 @@ public record Platform(
     if (architecture == null || architecture.isEmpty()) {
       throw new IllegalArgumentException("platform architecture is required");
     }
-    variant = Json.emptyToNull(variant);
-    osVersion = Json.emptyToNull(osVersion);
-    osFeatures = Json.copy(osFeatures);
+    // not Json's helpers: a build makes its first Platform (the host's) on the main thread
+    // while the warm-up thread initialises Json (its ObjectMapper, 40-50 ms), and waiting for
+    // that here held up the store, the context and the Dockerfile behind it
+    variant = variant == null || variant.isEmpty() ? null : variant;
+    osVersion = osVersion == null || osVersion.isEmpty() ? null : osVersion;
+    osFeatures = osFeatures == null ? List.of() : List.copyOf(osFeatures);
     unknown = unknown == null ? UnknownFields.none() : unknown;
   }
 
