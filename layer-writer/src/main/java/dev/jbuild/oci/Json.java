@@ -349,7 +349,10 @@ final class Json {
     @Override
     public SerializableString getEscapeSequence(int ch) {
       if (ch < 0x20 || ch == '<' || ch == '>' || ch == '&' || ch == 0x2028 || ch == 0x2029) {
-        return new SerializedString(String.format("\\u%04x", ch));
+        // by hand, not String.format("\\u%04x"): the first config of a build with "&&" in a RUN
+        // line initialised java.util.Formatter for it, on the build's last step
+        String hex = Integer.toHexString(ch);
+        return new SerializedString("\\u" + "0000".substring(hex.length()) + hex);
       }
       return null;
     }
