@@ -307,6 +307,11 @@ final class BuildRun {
     cacheWrites.submit(() -> cache.putImage(key, manifest));
   }
 
+  /** Stores {@code blob} in the store on the thread of the cache entries ({@link #recordInCache}). */
+  void storeInBackground(byte[] blob) {
+    cacheWrites.submit(() -> store.blobs().put(blob));
+  }
+
   /** Waits for the cache entries being written; the first that failed is thrown. */
   void awaitCacheWrites() {
     cacheWrites.await();
@@ -325,7 +330,7 @@ final class BuildRun {
     }
   }
 
-  /** Cache entries written in order on one daemon thread, started with the first. */
+  /** Cache entries (and blobs) written in order on one daemon thread, started with the first. */
   private static final class CacheWrites {
     private java.util.concurrent.ExecutorService writer;
     private final List<CompletableFuture<Void>> pending = new ArrayList<>();

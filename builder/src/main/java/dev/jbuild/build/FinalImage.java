@@ -59,7 +59,14 @@ final class FinalImage {
       }
     }
     RawJson<ImageConfig> configJson = RawJson.of(config);
-    Descriptor configDescriptor = run.store().blobs().put(configJson);
+    byte[] configBytes = configJson.bytes();
+    Descriptor configDescriptor =
+        Descriptor.of(
+            config.effectiveMediaType(), dev.jbuild.oci.Digest.of(configBytes), configBytes.length);
+    // the config goes into the store on the build's background writer while this thread stores
+    // the manifest, so that their fsyncs overlap; both are awaited before the image is named,
+    // and the image's cache entry is written after the config (same writer, in order)
+    run.storeInBackground(configBytes);
     RawJson<ImageManifest> manifest =
         RawJson.of(ImageManifest.oci(Descriptor.of(MediaTypes.OCI_CONFIG, configDescriptor.digest(), configDescriptor.size()), layers));
     Descriptor manifestDescriptor = run.store().blobs().put(manifest);
