@@ -135,28 +135,8 @@ public final class LayerWriter {
             : c == Compression.ZSTD ? c.compressor(blob, options.level(), 1)
             : blob;
     HashingOutputStream tar = new HashingOutputStream(compressor, true, COPY_BUFFER);
-    TarOutput tarOut = new TarOutput(tar);
-    byte[] buffer = new byte[COPY_BUFFER];
-    boolean ok = false;
-    try {
-      producer.produce(e -> emit(tarOut, e, buffer));
-      tarOut.finish();
-      tar.close();
-      ok = true;
-    } finally {
-      if (!ok && c == Compression.ZSTD) {
-        try {
-          compressor.close(); // frees the zstd context; the output is abandoned anyway
-        } catch (IOException expected) {
-          // the failure that got us here is the one to report
-        }
-      }
-    }
-    if (c == Compression.NONE) {
-      Digest d = tar.digest();
-      return new LayerBlob(d, d, tar.count(), c.mediaType());
-    }
-    return new LayerBlob(tar.digest(), blob.digest(), blob.count(), c.mediaType());
+    return writeTar(producer, tar, blob,
+        () -> abandon(null, null, c == Compression.ZSTD ? compressor : null));
   }
 
   /**
@@ -240,18 +220,24 @@ public final class LayerWriter {
     // compressed: the digest and the write of the compressed stream on a thread of their own
     CompressionPipe written = c == Compression.NONE ? null : new CompressionPipe(blob);
     OutputStream compressor = written == null ? blob : c.compressor(written, options.level());
-    CompressionPipe toGzip = null; // the tar handed to the gzip thread
-    HashingOutputStream tar;
-    if (c == Compression.GZIP) {
-      // Three stages: tar + diffID here, deflate on one thread (and ChunkedGzip's), the digest
-      // and the write on another, so that 2 cores split the work evenly.
-      toGzip = new CompressionPipe(compressor);
-      tar = new HashingOutputStream(toGzip, true);
-    } else {
-      // zstd's own workers compress: this thread reads, frames and hashes the tar and hands it
-      // over (zstd copies it into its job buffers); a plain tar goes straight to the blob.
-      tar = new HashingOutputStream(compressor, true, COPY_BUFFER);
-    }
+    // gzip in three stages: tar + diffID here, deflate on one thread (and ChunkedGzip's), the
+    // digest and the write on another, so that 2 cores split the work evenly. zstd's own workers
+    // compress: this thread reads, frames and hashes the tar and hands it over (zstd copies it
+    // into its job buffers); a plain tar goes straight to the blob.
+    CompressionPipe toGzip = c == Compression.GZIP ? new CompressionPipe(compressor) : null;
+    HashingOutputStream tar = toGzip != null ? new HashingOutputStream(toGzip, true)
+        : new HashingOutputStream(compressor, true, COPY_BUFFER);
+    return writeTar(producer, tar, blob,
+        () -> abandon(toGzip, written, c == Compression.ZSTD ? compressor : null));
+  }
+
+  /**
+   * Writes the producer's entries as a tar into {@code tar}, which ends in {@code blob} through
+   * the compression; {@code abandon} runs when that fails. The layer's diffID is the tar's
+   * digest, its digest the blob's (the same for a plain tar).
+   */
+  private LayerBlob writeTar(Producer producer, HashingOutputStream tar, HashingOutputStream blob,
+      Runnable abandon) throws IOException {
     TarOutput tarOut = new TarOutput(tar);
     byte[] buffer = new byte[COPY_BUFFER];
     boolean ok = false;
@@ -262,9 +248,10 @@ public final class LayerWriter {
       ok = true;
     } finally {
       if (!ok) {
-        abandon(toGzip, written, c == Compression.ZSTD ? compressor : null);
+        abandon.run();
       }
     }
+    Compression c = options.compression();
     if (c == Compression.NONE) {
       Digest d = tar.digest(); // plain tar: the blob is the tar
       return new LayerBlob(d, d, tar.count(), c.mediaType());
