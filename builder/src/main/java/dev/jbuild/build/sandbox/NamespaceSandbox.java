@@ -355,22 +355,15 @@ public final class NamespaceSandbox implements Sandbox {
    * @throws JbuildException when the sandbox cannot start here or a layer cannot be extracted
    */
   public int unpack(List<RunStep.Layer> layers) {
-    List<WorkerProtocol.LayerRef> refs = new ArrayList<>();
-    for (RunStep.Layer l : layers) {
-      if (!java.nio.file.Files.isDirectory(root.layers().resolve(l.diffId().hex()))) {
-        refs = layers.stream().map(NamespaceSandbox::ref).toList();
-        break;
-      }
-    }
-    if (refs.isEmpty()) {
+    if (allExtracted(layers)) {
       return 0;
     }
     Worker w;
     synchronized (this) {
       w = startedWorker(null);
     }
-    List<WorkerProtocol.LayerRef> all = refs;
-    return ((WorkerProtocol.Unpacked) ask(w, id -> new WorkerProtocol.Unpack(id, all),
+    List<WorkerProtocol.LayerRef> refs = layers.stream().map(NamespaceSandbox::ref).toList();
+    return ((WorkerProtocol.Unpacked) ask(w, id -> new WorkerProtocol.Unpack(id, refs),
         "extracting")).extracted();
   }
 
@@ -417,12 +410,19 @@ public final class NamespaceSandbox implements Sandbox {
    */
   @Override
   public void prefetchIfNew(List<RunStep.Layer> layers) {
+    if (!allExtracted(layers)) {
+      ahead(layers);
+    }
+  }
+
+  /** Whether every one of {@code layers} has its extracted directory on this root. */
+  private boolean allExtracted(List<RunStep.Layer> layers) {
     for (RunStep.Layer l : layers) {
       if (!java.nio.file.Files.isDirectory(root.layers().resolve(l.diffId().hex()))) {
-        ahead(layers);
-        return;
+        return false;
       }
     }
+    return true;
   }
 
   private void ahead(List<RunStep.Layer> layers) {
