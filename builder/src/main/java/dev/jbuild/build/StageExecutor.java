@@ -918,14 +918,8 @@ final class StageExecutor implements InstructionVisitor<Void> {
 
   /** The stage's layers so far, as a RUN step stacks them. */
   private List<RunStep.Layer> baseLayers() {
-    List<RunStep.Layer> base = new ArrayList<>();
-    for (int k = 0; k < layers.size(); k++) {
-      base.add(
-          new RunStep.Layer(
-              run.cache().blobs().path(layers.get(k).digest()),
-              config.rootfs().diffIds().get(k)));
-    }
-    return base;
+    return new ArrayList<>(
+        RunStep.Layer.stored(run.cache().blobs(), layers, config.rootfs().diffIds()));
   }
 
   // ---- what the COPY/ADD steps need ----

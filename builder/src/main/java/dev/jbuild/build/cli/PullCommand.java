@@ -12,7 +12,6 @@ import dev.jbuild.oci.ImageConfig;
 import dev.jbuild.oci.ImageManifest;
 import dev.jbuild.oci.OciDocument;
 import dev.jbuild.oci.Platform;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
@@ -86,7 +85,7 @@ final class PullCommand extends ImageCommand {
    * on this machine is a warning, which the first RUN of a build repeats as its error.
    */
   private void unpack(ImageStore store, PullImage.PulledImage pulled, NamespaceSandbox sandbox) {
-    List<RunStep.Layer> layers = new ArrayList<>();
+    List<RunStep.Layer> layers;
     try {
       OciDocument doc = store.blobs().readManifestOrIndex(pulled.manifest().digest(), null).value();
       if (!(doc instanceof ImageManifest)) {
@@ -102,10 +101,7 @@ final class PullCommand extends ImageCommand {
       if (diffIds.size() != manifest.layers().size()) {
         return; // the build reports this image as broken when it uses it
       }
-      for (int k = 0; k < diffIds.size(); k++) {
-        layers.add(new RunStep.Layer(
-            store.blobs().path(manifest.layers().get(k).digest()), diffIds.get(k)));
-      }
+      layers = RunStep.Layer.stored(store.blobs(), manifest.layers(), diffIds);
     } catch (CacheException e) {
       return;
     }

@@ -1,12 +1,15 @@
 package dev.jbuild.build.sandbox;
 
+import dev.jbuild.cache.BlobStore;
 import dev.jbuild.dockerfile.SourceSpan;
 import dev.jbuild.dockerfile.ir.NetworkMode;
 import dev.jbuild.dockerfile.ir.RunMount;
 import dev.jbuild.dockerfile.ir.SecurityMode;
 import dev.jbuild.layer.LayerWriter;
+import dev.jbuild.oci.Descriptor;
 import dev.jbuild.oci.Digest;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -76,6 +79,19 @@ public record RunStep(
     /** A stored layer. */
     public Layer(Path blob, Digest diffId) {
       this(blob, diffId, 0);
+    }
+
+    /**
+     * The stored layers of an image, bottom first: each manifest layer's blob in {@code blobs}
+     * with the config's diffID at the same index.
+     */
+    public static List<Layer> stored(BlobStore blobs, List<Descriptor> layers,
+        List<Digest> diffIds) {
+      List<Layer> out = new ArrayList<>(layers.size());
+      for (int k = 0; k < layers.size(); k++) {
+        out.add(new Layer(blobs.path(layers.get(k).digest()), diffIds.get(k)));
+      }
+      return out;
     }
 
     /** Whether this is a layer still being written ({@link Sandbox.Started#early}). */
