@@ -4,6 +4,7 @@ import dev.jbuild.build.BuildRequest;
 import dev.jbuild.build.BuildResult;
 import dev.jbuild.build.Builder;
 import dev.jbuild.build.OutputSpec;
+import dev.jbuild.build.event.ProgressText;
 import dev.jbuild.build.registry.ImageReference;
 import dev.jbuild.build.sandbox.Sandbox;
 import dev.jbuild.cache.JbuildRoot;
@@ -78,7 +79,7 @@ public class BuildMojo extends JbuildMojo {
     goal.getLog().info(
         "built " + names.primary() + " " + result.manifest().digest() + " (image ID "
             + result.imageId().shortHex() + ") in "
-            + LogListener.seconds((System.nanoTime() - start) / 1_000_000) + ": "
+            + ProgressText.seconds((System.nanoTime() - start) / 1_000_000) + ": "
             + result.steps() + " steps, " + result.cachedSteps() + " cached, "
             + listener.layersWritten() + " new layers");
     return result;

@@ -1,5 +1,8 @@
 package dev.jbuild.maven;
 
+import static dev.jbuild.build.event.ProgressText.bytes;
+import static dev.jbuild.build.event.ProgressText.seconds;
+
 import dev.jbuild.build.event.BuildEvent;
 import dev.jbuild.build.event.BuildListener;
 import java.util.Locale;
@@ -114,26 +117,5 @@ final class LogListener implements BuildListener, BuildEvent.Visitor<Void> {
 
   private static String direction(BuildEvent.Direction d) {
     return d == BuildEvent.Direction.PULL ? "pull" : "push";
-  }
-
-  static String seconds(long millis) {
-    return String.format(Locale.ROOT, "%.1fs", millis / 1000.0);
-  }
-
-  static String bytes(long n) {
-    if (n < 0) {
-      return "?";
-    }
-    if (n < 1024) {
-      return n + "B";
-    }
-    double v = n;
-    String[] units = {"kB", "MB", "GB", "TB"};
-    int u = -1;
-    while (v >= 1000 && u < units.length - 1) {
-      v /= 1000;
-      u++;
-    }
-    return String.format(Locale.ROOT, "%.1f%s", v, units[Math.max(u, 0)]);
   }
 }

@@ -8,6 +8,7 @@ import dev.jbuild.build.JbuildException;
 import dev.jbuild.build.OutputSpec;
 import dev.jbuild.build.PullPolicy;
 import dev.jbuild.build.event.BuildListener;
+import dev.jbuild.build.event.ProgressText;
 import dev.jbuild.build.registry.RegistryOptions;
 import dev.jbuild.build.sandbox.NamespaceSandbox;
 import dev.jbuild.build.sandbox.Sandbox;
@@ -173,7 +174,7 @@ public final class BuildCommand implements Callable<Integer> {
         }
         err.println(
             "built " + result.imageId() + " in "
-                + ProgressRenderer.seconds((System.nanoTime() - start) / 1_000_000) + " ("
+                + ProgressText.seconds((System.nanoTime() - start) / 1_000_000) + " ("
                 + result.steps() + " steps, " + result.cachedSteps() + " cached)");
         err.flush();
       } else {

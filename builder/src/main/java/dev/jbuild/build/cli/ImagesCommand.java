@@ -1,5 +1,6 @@
 package dev.jbuild.build.cli;
 
+import dev.jbuild.build.event.ProgressText;
 import dev.jbuild.build.registry.ImageReference;
 import dev.jbuild.cache.ImageStore;
 import dev.jbuild.cache.TaggedImage;
@@ -49,7 +50,7 @@ final class ImagesCommand extends ImageCommand {
         for (Descriptor layer : manifest.layers()) {
           total += layer.size();
         }
-        size = ProgressRenderer.bytes(total);
+        size = ProgressText.bytes(total);
         if (store.blobs().has(manifest.config().digest())) {
           ImageConfig config = store.blobs().readConfig(manifest.config().digest()).value();
           created = ago(config.created());

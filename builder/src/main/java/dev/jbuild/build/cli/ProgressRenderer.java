@@ -1,5 +1,8 @@
 package dev.jbuild.build.cli;
 
+import static dev.jbuild.build.event.ProgressText.bytes;
+import static dev.jbuild.build.event.ProgressText.seconds;
+
 import dev.jbuild.build.event.BuildEvent;
 import dev.jbuild.build.event.BuildListener;
 import dev.jbuild.oci.Digest;
@@ -200,41 +203,5 @@ final class ProgressRenderer implements BuildListener, BuildEvent.Visitor<Void> 
     String text = line.length() > 118 ? line.substring(0, 117) + "…" : line.toString();
     out.print("=> " + text);
     statusShown = true;
-  }
-
-  /*
-   * Both give what String.format(Locale.ROOT, "%.1f…") gave (half up, checked against it on
-   * millions of values), in integers: the first String.format of a run initialises the
-   * Formatter and the locale's number symbols, 10-30 ms on the stage thread at the first step's
-   * DONE line.
-   */
-
-  static String seconds(long millis) {
-    return tenths((Math.max(millis, 0) + 50) / 100) + "s";
-  }
-
-  static String bytes(long n) {
-    if (n < 0) {
-      return "?";
-    }
-    if (n < 1024) {
-      return n + "B";
-    }
-    double v = n;
-    String[] units = {"kB", "MB", "GB", "TB"};
-    int u = -1;
-    long unit = 1;
-    while (v >= 1000 && u < units.length - 1) {
-      v /= 1000;
-      u++;
-      unit *= 1000;
-    }
-    // n / unit in tenths, half up, without the overflow of 10n (unit is a power of 1000)
-    long tenth = unit / 10;
-    return tenths(n / tenth + (n % tenth >= tenth / 2 ? 1 : 0)) + units[Math.max(u, 0)];
-  }
-
-  private static String tenths(long t) {
-    return (t / 10) + "." + (t % 10);
   }
 }

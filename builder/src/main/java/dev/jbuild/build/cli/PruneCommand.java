@@ -2,6 +2,7 @@ package dev.jbuild.build.cli;
 
 import dev.jbuild.build.JbuildException;
 import dev.jbuild.build.event.BuildListener;
+import dev.jbuild.build.event.ProgressText;
 import dev.jbuild.build.sandbox.NamespaceSandbox;
 import dev.jbuild.cache.BuildCache;
 import dev.jbuild.cache.GcReport;
@@ -45,7 +46,7 @@ final class PruneCommand extends ImageCommand {
     }
     out().println(
         "Deleted " + report.removedBlobs() + " blobs, freed "
-            + ProgressRenderer.bytes(report.freedBytes()) + " (kept " + report.keptReferenced()
+            + ProgressText.bytes(report.freedBytes()) + " (kept " + report.keptReferenced()
             + " in use, " + report.keptRecent() + " recent)");
     // extracted layers and run directories of killed builds belong to ids of the sandbox's user
     // namespace: the sandbox worker removes them
