@@ -2,6 +2,7 @@ package dev.jbuild.build.cli;
 
 import dev.jbuild.build.JbuildException;
 import dev.jbuild.build.event.BuildEvent;
+import dev.jbuild.build.event.ProgressText;
 import dev.jbuild.build.registry.ImageReference;
 import dev.jbuild.build.registry.PullImage;
 import dev.jbuild.build.sandbox.NamespaceSandbox;
@@ -13,7 +14,6 @@ import dev.jbuild.oci.ImageManifest;
 import dev.jbuild.oci.OciDocument;
 import dev.jbuild.oci.Platform;
 import java.util.List;
-import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -112,8 +112,8 @@ final class PullCommand extends ImageCommand {
     try {
       int extracted = sandbox.unpack(layers);
       if (extracted > 0) {
-        err().println(String.format(Locale.ROOT, "unpacked %d layer%s for RUN steps in %.1fs",
-            extracted, extracted == 1 ? "" : "s", (System.nanoTime() - begin) / 1e9));
+        err().println("unpacked " + extracted + " layer" + (extracted == 1 ? "" : "s")
+            + " for RUN steps in " + ProgressText.seconds((System.nanoTime() - begin) / 1_000_000));
       }
     } catch (JbuildException e) {
       err().println("warning: the image's layers are not extracted for RUN steps: "
